@@ -1,0 +1,32 @@
+# The README's commands. `make install` builds .venv; `make test` and `make demo` use it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# TF 2.15 and dm-reverb 0.14.0 publish wheels for CPython 3.9-3.11 only.
+PYTHON_CANDIDATES := python3.11 python3.10 python3.9
+
+.PHONY: install test demo clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@py=""; for p in $(PYTHON_CANDIDATES); do \
+	  if $$p -c 'import sys; assert (3, 9) <= sys.version_info[:2] <= (3, 11)' >/dev/null 2>&1; then py=$$p; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then \
+	  echo "error: tfrainbow needs python3.11, 3.10 or 3.9 on PATH: TensorFlow 2.15 and dm-reverb 0.14.0 ship wheels only for CPython 3.9-3.11." >&2; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$py"; \
+	[ -x $(PY) ] || $$py -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+test: install
+	$(PY) -m pytest -q
+
+demo: install
+	$(PY) -m binaries.demo
+
+clean:
+	rm -rf $(VENV) *.egg-info

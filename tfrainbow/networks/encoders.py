@@ -1,0 +1,51 @@
+"""Observation encoders: observations [B, ...] -> features [B, F]."""
+from typing import Sequence
+
+import gin
+import tensorflow as tf
+
+
+@gin.configurable
+class MLPEncoder(tf.keras.layers.Layer):
+    """Flatten, then ReLU dense layers (plain, not noisy: Rainbow's noise lives in the head)."""
+
+    def __init__(self, hidden_units: Sequence[int] = (512,), **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_units = tuple(int(h) for h in hidden_units)
+        self._flatten = tf.keras.layers.Flatten()
+        self._dense_layers = [tf.keras.layers.Dense(h, activation="relu", name=f"dense_{i}")
+                              for i, h in enumerate(self.hidden_units)]
+
+    def get_config(self):
+        return {**super().get_config(), "hidden_units": self.hidden_units}
+
+    def call(self, observations, training=None):
+        x = self._flatten(tf.cast(observations, self.compute_dtype))
+        for layer in self._dense_layers:
+            x = layer(x)
+        return x
+
+
+@gin.configurable
+class NatureCNN(tf.keras.layers.Layer):
+    """The convolutional torso of Mnih et al. 2015 (Nature DQN): [B, 84, 84, 4] -> [B, 3136].
+
+    uint8 frames are scaled to [0, 1] here, so replay and actors keep uint8 end to end. The
+    512-unit fully connected layer belongs to the (noisy, dueling) head, as in Rainbow.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        conv = tf.keras.layers.Conv2D
+        self._convs = [conv(32, 8, strides=4, activation="relu", name="conv_0"),
+                       conv(64, 4, strides=2, activation="relu", name="conv_1"),
+                       conv(64, 3, strides=1, activation="relu", name="conv_2")]
+        self._flatten = tf.keras.layers.Flatten()
+
+    def call(self, observations, training=None):
+        x = tf.cast(observations, self.compute_dtype)
+        if observations.dtype == tf.uint8:
+            x = x / 255.0
+        for layer in self._convs:
+            x = layer(x)
+        return self._flatten(x)

@@ -1,0 +1,51 @@
+"""Greedy and epsilon-greedy policies over a Q (or return-distribution) network."""
+from typing import Callable, Union
+
+import tensorflow as tf
+
+
+class GreedyPolicy(tf.Module):
+    """argmax_a Q(s, a). `noisy=True` samples fresh network noise per call (NoisyNet
+    exploration, the collect policy); `noisy=False` acts on the mean weights (evaluation)."""
+
+    def __init__(self, network, observation_spec: tf.TensorSpec, noisy: bool = False,
+                 name: str = "GreedyPolicy"):
+        super().__init__(name=name)
+        self.network = network
+        self.noisy = bool(noisy)
+        self.observation_spec = observation_spec
+        signature = tf.TensorSpec([None] + observation_spec.shape.as_list(),
+                                  observation_spec.dtype, name="observation")
+        self.action = tf.function(self._action, input_signature=[signature])
+
+    def q_values(self, observation):
+        """[B, ...] -> Q-values [B, A] (the mean of the return distribution when distributional)."""
+        return self.network.q_values(self.network(observation, training=self.noisy))
+
+    def _action(self, observation):
+        return tf.argmax(self.q_values(observation), axis=-1, output_type=tf.int64)  # [B]
+
+
+class EpsilonGreedyPolicy(tf.Module):
+    """With probability epsilon a uniform random action, else the wrapped policy's action.
+
+    `epsilon` is a float or a zero-argument callable read on every call (a schedule)."""
+
+    def __init__(self, policy: GreedyPolicy, num_actions: int,
+                 epsilon: Union[float, Callable[[], tf.Tensor]], name="EpsilonGreedyPolicy"):
+        super().__init__(name=name)
+        self.policy = policy
+        self.num_actions = int(num_actions)
+        self._epsilon = epsilon if callable(epsilon) else (lambda: tf.constant(float(epsilon)))
+        signature = policy.action.input_signature
+        self.action = tf.function(self._action, input_signature=signature)
+
+    def epsilon(self):
+        return tf.cast(self._epsilon(), tf.float32)
+
+    def _action(self, observation):
+        greedy = self.policy.action(observation)  # [B]
+        batch = tf.shape(greedy)[0]
+        random = tf.random.uniform([batch], 0, self.num_actions, dtype=tf.int64)
+        explore = tf.random.uniform([batch]) < self.epsilon()
+        return tf.where(explore, random, greedy)
