@@ -1,0 +1,126 @@
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfrainbow.networks.layers import CategoricalHead, DuelingHead, NoisyDense
+
+
+def f(x):  # Fortunato et al. 2018: f(x) = sgn(x) sqrt(|x|)
+    return np.sign(x) * np.sqrt(np.abs(x))
+
+
+@pytest.mark.parametrize("p, units, sigma0", [(4, 3, 0.5), (64, 16, 0.5), (512, 8, 0.1)])
+def test_noisy_dense_initialisation(p, units, sigma0):
+    layer = NoisyDense(units, sigma0=sigma0)
+    layer.build((None, p))
+    bound = 1.0 / math.sqrt(p)
+    for mu in (layer.kernel_mu.numpy(), layer.bias_mu.numpy()):
+        assert mu.min() >= -bound and mu.max() <= bound
+    for sigma in (layer.kernel_sigma.numpy(), layer.bias_sigma.numpy()):
+        np.testing.assert_allclose(sigma, sigma0 / math.sqrt(p), rtol=1e-6)
+    assert not np.allclose(layer.kernel_mu.numpy()[0, : min(units, p)],
+                           layer.bias_mu.numpy()[: min(units, p)])
+
+
+def test_noisy_dense_mu_is_uniform():
+    layer = NoisyDense(64)
+    layer.build((None, 512))
+    mu, bound = layer.kernel_mu.numpy(), 1.0 / math.sqrt(512)
+    # U[-b, b]: mean 0, std b / sqrt(3); 32768 samples pin both to about 1%.
+    assert abs(mu.mean()) < 0.02 * bound
+    np.testing.assert_allclose(mu.std(), bound / math.sqrt(3), rtol=0.02)
+
+
+class PinnedNoise(NoisyDense):
+    """NoisyDense whose noise is fixed, to compare with the explicit weight matrix."""
+
+    def __init__(self, units, eps_in, eps_out, **kwargs):
+        super().__init__(units, **kwargs)
+        self.eps = (eps_in, eps_out)
+
+    def sample_noise(self, dtype=tf.float32):
+        return tuple(tf.constant(f(e), dtype) for e in self.eps)
+
+
+def test_noisy_dense_matches_explicit_factorised_weights():
+    rng = np.random.default_rng(1)
+    p, q = 5, 3
+    eps_in, eps_out = rng.normal(size=p), rng.normal(size=q)
+    layer = PinnedNoise(q, eps_in, eps_out, sigma0=0.5)
+    x = rng.normal(size=(7, p)).astype(np.float32)
+    layer.build((None, p))
+    layer.kernel_sigma.assign(rng.uniform(0.1, 1.0, (p, q)))  # not constant: test the layout
+    layer.bias_sigma.assign(rng.uniform(0.1, 1.0, q))
+    mu_w, sigma_w = layer.kernel_mu.numpy(), layer.kernel_sigma.numpy()
+    mu_b, sigma_b = layer.bias_mu.numpy(), layer.bias_sigma.numpy()
+    w = mu_w + sigma_w * np.outer(f(eps_in), f(eps_out))  # eps_w_ij = f(eps_i) f(eps_j)
+    b = mu_b + sigma_b * f(eps_out)
+    np.testing.assert_allclose(layer(x, training=True).numpy(), x @ w + b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(layer(x, training=False).numpy(), x @ mu_w + mu_b, rtol=1e-5,
+                               atol=1e-5)
+
+
+def test_noise_is_fresh_in_training_and_absent_in_inference():
+    layer = NoisyDense(8)
+    x = tf.random.normal([4, 16])
+    first, second = layer(x, training=True), layer(x, training=True)
+    assert np.abs(first - second).max() > 1e-3
+    mean_1, mean_2 = layer(x, training=False), layer(x)
+    np.testing.assert_array_equal(mean_1, mean_2)
+    expected = x.numpy() @ layer.kernel_mu.numpy() + layer.bias_mu.numpy()
+    np.testing.assert_allclose(mean_1, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_noise_is_fresh_inside_a_tf_function():
+    layer = NoisyDense(8)
+    x = tf.random.normal([4, 16])
+    call = tf.function(lambda x: layer(x, training=True))
+    assert np.abs(call(x) - call(x)).max() > 1e-3
+
+
+def test_gradients_reach_sigma():
+    layer = NoisyDense(8)
+    x = tf.random.normal([4, 16])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.square(layer(x, training=True)))
+    grads = tape.gradient(loss, [layer.kernel_sigma, layer.bias_sigma])
+    for grad in grads:
+        assert grad is not None and np.abs(grad.numpy()).max() > 0
+
+
+def test_sigma0_zero_is_deterministic_even_in_training():
+    layer = NoisyDense(8, sigma0=0.0)
+    x = tf.random.normal([4, 16])
+    np.testing.assert_allclose(layer(x, training=True), layer(x, training=False), atol=1e-6)
+
+
+@pytest.mark.parametrize("num_atoms", [1, 5])
+def test_dueling_subtracts_the_mean_advantage_per_atom(num_atoms):
+    head = DuelingHead(num_actions=4, num_atoms=num_atoms, hidden_units=(16,))
+    features = tf.random.normal([3, 10])
+    out = head(features).numpy()  # [B, A, N]
+    value = head._value(features).numpy().reshape(3, 1, num_atoms)
+    advantage = head._advantage(features).numpy().reshape(3, 4, num_atoms)
+    expected = value + advantage - advantage.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    # Identifiable: the mean over actions is the value stream itself, atom by atom.
+    np.testing.assert_allclose(out.mean(axis=1), value[:, 0], rtol=1e-5, atol=1e-6)
+
+
+def test_categorical_head_gives_logits_per_action_and_atom():
+    head = CategoricalHead(num_actions=3, num_atoms=7)
+    features = tf.random.normal([2, 5])
+    out = head(features)
+    assert out.shape == (2, 3, 7)
+    flat = head._stream(features).numpy()  # [B, A * N], action-major
+    np.testing.assert_allclose(out.numpy()[1, 2], flat[1, 14:21])
+
+
+@pytest.mark.parametrize("head_cls", [DuelingHead, CategoricalHead])
+def test_noisy_heads_use_noise_only_in_training(head_cls):
+    head = head_cls(num_actions=2, num_atoms=3, hidden_units=(8,), noisy=True)
+    x = tf.random.normal([2, 4])
+    assert np.abs(head(x, training=True) - head(x, training=True)).max() > 1e-4
+    np.testing.assert_array_equal(head(x), head(x))
