@@ -19,6 +19,6 @@ def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
     except gym.error.Error as error:
         if env_id not in gym.registry:
             raise UnknownEnvironmentError(
-                f"Unknown environment id {env_id!r}: use a registered gymnasium id such as "
-                "'CartPole-v1' or 'ALE/Pong-v5'.") from error
+                f"Unknown environment id {env_id!r} ({error}): use a registered gymnasium id "
+                "such as 'CartPole-v1' or 'ALE/Pong-v5'.") from error
         raise
