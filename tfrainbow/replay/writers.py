@@ -1,0 +1,127 @@
+"""Actor-side writers onto Reverb's TrajectoryWriter.
+
+NStepTransitionWriter writes one item (s_t, a_t, R_t^(n), gamma_t^(n), s_t+m) per step of one
+environment stream, m = min(n, steps left in the episode):
+  - while the episode goes on, item t is written once s_t+n is known;
+  - at a termination every pending window is written with discount 0 (no bootstrap);
+  - at a truncation (time limit) every pending window is written with discount gamma^m and
+    bootstraps from the last observation.
+Observations are referenced from the writer's history, not copied: s_t and s_t+n of
+different items share stored chunks.
+"""
+from typing import Callable, List, Optional
+
+import numpy as np
+import reverb
+
+from tfrainbow.specs import Transition
+
+OBSERVATION, ACTION, RETURN, DISCOUNT = "observation", "action", "n_step_return", "discount"
+
+
+def window_return(rewards, gamma: float, terminated: bool):
+    """(R, gamma^(m)) of one window of m rewards: sum_k gamma^k r_k, and 0 or gamma^m.
+
+    The same quantity as tfrainbow.losses.nstep.n_step_return, in numpy for the per-step
+    actor loop (a TF op per step would cost more than the step)."""
+    rewards = np.asarray(rewards, np.float64)
+    ret = float(np.dot(gamma ** np.arange(len(rewards)), rewards))
+    return ret, 0.0 if terminated else float(gamma ** len(rewards))
+
+
+class WriterStopped(Exception):
+    """A blocking write was abandoned because the run is stopping."""
+
+
+class NStepTransitionWriter:
+    """Writes n-step transitions of one environment stream to a Reverb table.
+
+    Call `reset(observation)` at an episode's first observation, then
+    `step(action, reward, terminated, truncated, next_observation)` after every env step.
+    New items get `priority_fn()`: the highest priority the learner has seen (Schaul et al.
+    2016), since Reverb does not expose a table's maximum.
+
+    Episodes follow one another in one writer stream (no `end_episode`, whose flush would
+    block on the rate limiter at every episode end); items never span two episodes. Blocking
+    waits poll every `poll_ms` and raise WriterStopped once `should_stop()` is true, so a
+    rate limiter holding inserts back can never hang a run that is shutting down.
+    """
+
+    def __init__(self, client: reverb.Client, table: str, n_step: int, gamma: float,
+                 priority_fn: Callable[[], float] = lambda: 1.0,
+                 max_in_flight_items: int = 64,
+                 should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100):
+        if n_step < 1:
+            raise ValueError(f"n_step must be >= 1, got {n_step}.")
+        self.table, self.n_step, self.gamma = table, int(n_step), float(gamma)
+        self._priority_fn = priority_fn
+        self._max_in_flight_items = int(max_in_flight_items)
+        self._should_stop, self._poll_ms = should_stop, int(poll_ms)
+        # An item spans at most its window (n steps) plus the n - 1 extra steps that carry
+        # the returns of the tail windows at an episode's end.
+        self._writer = client.trajectory_writer(num_keep_alive_refs=2 * self.n_step + 1)
+        self._num_steps = 0  # steps in the writer's history (the open one included)
+        self._open = False  # whether the last step is still partial
+        self._t = None  # history index of the latest observation; None outside an episode
+        self._episode_start = self._first_open = 0  # history indices
+        self._rewards: List[float] = []  # rewards of this episode, from _episode_start
+
+    def reset(self, observation):
+        """Begins an episode; an unfinished one (no end observed) is dropped unwritten."""
+        if self._open:  # close the dangling step; no item references its placeholder action
+            self._append({ACTION: np.int64(-1)}, partial=False)
+        self._append({OBSERVATION: np.asarray(observation)}, partial=True)
+        self._t = self._episode_start = self._first_open = self._num_steps - 1
+        self._rewards = []
+
+    def step(self, action, reward, terminated: bool, truncated: bool, next_observation):
+        """Records (a_t, r_t, s_t+1) and writes every window this step completes."""
+        if self._t is None:
+            raise RuntimeError("NStepTransitionWriter.step called before reset().")
+        self._append({ACTION: np.asarray(action, np.int64)}, partial=False)  # closes step t
+        self._append({OBSERVATION: np.asarray(next_observation)}, partial=True)
+        self._rewards.append(float(reward))
+        self._t += 1
+        if terminated or truncated:
+            # The first tail window closes the open step s_T; each later one adds a step.
+            while self._first_open < self._t:
+                self._write_window(bool(terminated), partial=False)
+            self._t = None
+        elif self._t - self._first_open >= self.n_step:
+            self._write_window(terminated=False, partial=True)
+        self.flush(self._max_in_flight_items)
+
+    def _append(self, data, partial: bool):
+        if not self._open:
+            self._num_steps += 1
+        self._writer.append(data, partial_step=partial)
+        self._open = partial
+
+    def _write_window(self, terminated: bool, partial: bool):
+        """Item for the window [first_open, t); its return rides on the latest step."""
+        start = self._first_open
+        rewards = self._rewards[start - self._episode_start:self._t - self._episode_start]
+        ret, discount = window_return(rewards, self.gamma, terminated)
+        self._append({RETURN: np.float32(ret), DISCOUNT: np.float32(discount)}, partial)
+        history, last = self._writer.history, self._num_steps - 1
+        item = Transition(observation=history[OBSERVATION][start],
+                          action=history[ACTION][start],
+                          reward=history[RETURN][last],
+                          discount=history[DISCOUNT][last],
+                          next_observation=history[OBSERVATION][self._t])
+        self._writer.create_item(self.table, priority=float(self._priority_fn()), trajectory=item)
+        self._first_open = start + 1
+
+    def flush(self, block_until_num_items: int = 0):
+        """Blocks until at most `block_until_num_items` items are unconfirmed by the server
+        (inserts the rate limiter holds back wait here); raises WriterStopped on stop."""
+        while True:
+            try:
+                self._writer.flush(block_until_num_items, timeout_ms=self._poll_ms)
+                return
+            except reverb.errors.DeadlineExceededError:
+                if self._should_stop():
+                    raise WriterStopped() from None
+
+    def close(self):
+        self._writer.close()
