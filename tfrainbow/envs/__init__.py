@@ -22,3 +22,14 @@ def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
                 f"Unknown environment id {env_id!r} ({error}): use a registered gymnasium id "
                 "such as 'CartPole-v1' or 'ALE/Pong-v5'.") from error
         raise
+
+
+@gin.configurable
+def make_vector_env(num_envs: int = 1, env_fn=make_env):
+    """A synchronous gymnasium vector env that autoresets in SAME_STEP mode: an ended
+    episode's last observation is in info["final_obs"], the returned one starts the next."""
+    if num_envs < 1:
+        raise ValueError(f"num_envs must be >= 1, got {num_envs}.")
+    return gym.vector.SyncVectorEnv(
+        [env_fn for _ in range(num_envs)],
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)

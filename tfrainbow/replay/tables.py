@@ -1,5 +1,4 @@
 """Reverb table builders. Plumbing only: no RL math here."""
-import gin
 import reverb
 import tensorflow as tf
 
@@ -20,7 +19,6 @@ def rate_limiter(samples_per_insert: float, min_size_to_sample: int,
                                                     error_buffer)
 
 
-@gin.configurable
 def prioritized_table(name: str, signature, max_size: int = 100_000,
                       priority_exponent: float = 0.5, prioritized: bool = True,
                       min_size_to_sample: int = 1000, samples_per_insert: float = 32.0,

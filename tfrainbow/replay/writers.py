@@ -49,7 +49,7 @@ class NStepTransitionWriter:
 
     def __init__(self, client: reverb.Client, table: str, n_step: int, gamma: float,
                  priority_fn: Callable[[], float] = lambda: 1.0,
-                 max_in_flight_items: int = 64,
+                 max_in_flight_items: int = 8,
                  should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100):
         if n_step < 1:
             raise ValueError(f"n_step must be >= 1, got {n_step}.")

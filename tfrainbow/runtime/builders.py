@@ -1,14 +1,20 @@
-"""The one place that turns gin configuration into objects (env specs, network, agent).
-
-Both the one-process binary and the split binaries build through these functions.
+"""The one place that turns gin configuration into objects: env specs, network, agent,
+replay table, writers, dataset and learner. The one-process run and split binaries share it.
 """
+from typing import Callable, Optional
+
 import gin
+import reverb
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.q_networks import RainbowNetwork
+from tfrainbow.replay import datasets, tables, writers
+from tfrainbow.runtime.learner import Learner
+
+REPLAY_TABLE = "replay"
 
 # Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer = @tf.keras.optimizers.Adam()`.
 for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
@@ -22,3 +28,59 @@ def build_rainbow_agent(env_specs: specs_lib.EnvSpecs) -> RainbowAgent:
     network = RainbowNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
     agent = RainbowAgent(env_specs.observation_spec, env_specs.action_spec, network=network)
     return agent.initialize()
+
+
+@gin.configurable
+class ReplayConfig:
+    """Rainbow's replay knobs in one place (the table, the writers and the learner read them).
+
+    Args:
+      max_size: capacity in transitions (FIFO removal beyond it).
+      min_size: transitions before learning starts (Rainbow Atari: 80k frames = 20k steps).
+      batch_size: transitions per update.
+      updates_per_transition: the replay ratio; samples per insert = batch_size x this.
+      prioritized: prioritized replay on (Schaul et al. 2016) or uniform.
+      priority_exponent: omega; importance_exponent: beta0, annealed to 1 over
+        `importance_anneal_updates` updates; priority_floor: the least priority written.
+    """
+
+    def __init__(self, max_size: int = 100_000, min_size: int = 1_000, batch_size: int = 32,
+                 updates_per_transition: float = 1.0, prioritized: bool = True,
+                 priority_exponent: float = 0.5, importance_exponent: float = 0.4,
+                 importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3):
+        if batch_size < 1:
+            raise ValueError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
+        if batch_size > min_size:
+            raise ValueError(f"ReplayConfig.batch_size ({batch_size}) is larger than the "
+                             f"replay's min_size ({min_size}); raise min_size to at least "
+                             f"{batch_size}.")
+        if updates_per_transition <= 0:
+            raise ValueError(f"ReplayConfig.updates_per_transition must be > 0, got "
+                             f"{updates_per_transition}.")
+        self.max_size, self.min_size, self.batch_size = int(max_size), int(min_size), batch_size
+        self.updates_per_transition = float(updates_per_transition)
+        self.prioritized, self.priority_exponent = bool(prioritized), float(priority_exponent)
+        self.importance_exponent = float(importance_exponent)
+        self.importance_anneal_updates = int(importance_anneal_updates)
+        self.priority_floor = float(priority_floor)
+
+    def table(self, observation_spec) -> reverb.Table:
+        return tables.prioritized_table(
+            REPLAY_TABLE, tables.signature_of(specs_lib.transition_spec(observation_spec)),
+            max_size=self.max_size, priority_exponent=self.priority_exponent,
+            prioritized=self.prioritized, min_size_to_sample=self.min_size,
+            samples_per_insert=self.batch_size * self.updates_per_transition)
+
+    def writer(self, client: reverb.Client, agent: RainbowAgent,
+               priority_fn: Callable[[], float], should_stop: Callable[[], bool]):
+        return writers.NStepTransitionWriter(client, REPLAY_TABLE, agent.n_step, agent.gamma,
+                                             priority_fn=priority_fn, should_stop=should_stop)
+
+    def learner(self, agent: RainbowAgent, server_address: str,
+                timeout_ms: Optional[int] = 1000) -> Learner:
+        dataset = datasets.transition_dataset(server_address, REPLAY_TABLE, self.batch_size,
+                                              rate_limiter_timeout_ms=timeout_ms)
+        updater = (datasets.PriorityUpdater(server_address, REPLAY_TABLE, self.priority_floor)
+                   if self.prioritized else None)
+        return Learner(agent, dataset, updater, beta0=self.importance_exponent,
+                       beta_anneal_updates=self.importance_anneal_updates)

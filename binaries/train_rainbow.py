@@ -1,0 +1,24 @@
+"""Trains Rainbow in one process: embedded Reverb server (or --reverb_address), actor, learner.
+
+    python -m binaries.train_rainbow --gin_file=gin/rainbow/cartpole.gin --root_dir=runs/cp
+"""
+from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+
+from absl import app, flags  # noqa: E402
+
+flags.DEFINE_string("reverb_address", None, "host:port of a running Reverb server; default: "
+                    "start one in this process.")
+
+
+def main(argv):
+    del argv
+    from tfrainbow.runtime.train_rainbow import train_rainbow
+    common.parse_gin()
+    results = train_rainbow(root_dir=common.FLAGS.root_dir,
+                            reverb_address=common.FLAGS.reverb_address)
+    common.report(results)
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("root_dir")
+    app.run(main)

@@ -1,0 +1,49 @@
+"""tf.data from Reverb, importance-sampling weights, and in-graph priority updates."""
+import reverb
+import tensorflow as tf
+
+
+def transition_dataset(server_address: str, table: str, batch_size: int,
+                       rate_limiter_timeout_ms: int = -1) -> tf.data.Dataset:
+    """Batches of ReplaySample(info, data: Transition) from a table with a signature.
+
+    Sampling runs in Reverb's background workers and batches are prefetched, so the train
+    step overlaps with the next batch's sampling. A `rate_limiter_timeout_ms` >= 0 ends the
+    dataset when the rate limiter holds a sample back that long (a stalled or stopped actor).
+    """
+    dataset = reverb.TrajectoryDataset.from_table_signature(
+        server_address, table, max_in_flight_samples_per_worker=2 * batch_size,
+        rate_limiter_timeout_ms=rate_limiter_timeout_ms)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def importance_weights(probabilities, table_size, beta):
+    """w_i = (N P(i))^-beta / max_j w_j over the batch (Schaul et al. 2016, Sec. 3.4).
+
+    probabilities: [B] sampling probabilities P(i); table_size: N ([B] or scalar).
+    """
+    n_p = tf.cast(table_size, tf.float64) * tf.cast(probabilities, tf.float64)
+    weights = tf.pow(n_p, -tf.cast(beta, tf.float64))
+    return tf.cast(weights / tf.reduce_max(weights), tf.float32)
+
+
+def annealed_beta(step, beta0: float, anneal_steps: int):
+    """beta linearly from beta0 to 1 over `anneal_steps` updates, then 1 (Schaul et al.)."""
+    if anneal_steps <= 0:
+        return tf.constant(1.0)
+    fraction = tf.minimum(tf.cast(step, tf.float32) / float(anneal_steps), 1.0)
+    return beta0 + fraction * (1.0 - beta0)
+
+
+class PriorityUpdater:
+    """Writes new priorities back in-graph: one update_priorities call per batch."""
+
+    def __init__(self, server_address: str, table: str, floor: float = 1e-3):
+        self._client = reverb.TFClient(server_address)
+        self.table, self.floor = table, float(floor)
+
+    def __call__(self, keys, priorities):
+        """keys [B] uint64, priorities [B] -> the floored priorities written (float64)."""
+        priorities = tf.maximum(tf.cast(priorities, tf.float64), self.floor)
+        self._client.update_priorities(self.table, keys, priorities)
+        return priorities
