@@ -12,11 +12,11 @@ flags.DEFINE_string("reverb_address", None, "host:port of a running Reverb serve
 
 def main(argv):
     del argv
-    from tfrainbow.runtime.train_rainbow import train_rainbow
+    from tfrainbow.runtime.train_rainbow import RainbowTrainer
     common.parse_gin()
-    results = train_rainbow(root_dir=common.FLAGS.root_dir,
-                            reverb_address=common.FLAGS.reverb_address)
-    common.report(results)
+    trainer = RainbowTrainer(root_dir=common.FLAGS.root_dir,
+                             reverb_address=common.FLAGS.reverb_address)
+    common.report(trainer.run())
 
 
 if __name__ == "__main__":

@@ -42,12 +42,15 @@ class ReplayConfig:
       prioritized: prioritized replay on (Schaul et al. 2016) or uniform.
       priority_exponent: omega; importance_exponent: beta0, annealed to 1 over
         `importance_anneal_updates` updates; priority_floor: the least priority written.
+      error_buffer: how far (in sampled items) the ratio may drift before a side blocks;
+        None: a few batches (see tables.rate_limiter).
     """
 
     def __init__(self, max_size: int = 100_000, min_size: int = 1_000, batch_size: int = 32,
                  updates_per_transition: float = 1.0, prioritized: bool = True,
                  priority_exponent: float = 0.5, importance_exponent: float = 0.4,
-                 importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3):
+                 importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3,
+                 error_buffer: Optional[float] = None):
         if batch_size < 1:
             raise ValueError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
@@ -63,13 +66,15 @@ class ReplayConfig:
         self.importance_exponent = float(importance_exponent)
         self.importance_anneal_updates = int(importance_anneal_updates)
         self.priority_floor = float(priority_floor)
+        self.error_buffer = error_buffer
 
     def table(self, observation_spec) -> reverb.Table:
         return tables.prioritized_table(
             REPLAY_TABLE, tables.signature_of(specs_lib.transition_spec(observation_spec)),
             max_size=self.max_size, priority_exponent=self.priority_exponent,
             prioritized=self.prioritized, min_size_to_sample=self.min_size,
-            samples_per_insert=self.batch_size * self.updates_per_transition)
+            samples_per_insert=self.batch_size * self.updates_per_transition,
+            error_buffer=self.error_buffer)
 
     def writer(self, client: reverb.Client, agent: RainbowAgent,
                priority_fn: Callable[[], float], should_stop: Callable[[], bool]):

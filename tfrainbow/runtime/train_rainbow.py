@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import threading
-import time
 from typing import Optional
 
 import gin
@@ -53,122 +52,150 @@ def _install_stop_signals(stop: threading.Event):
 
 
 @gin.configurable
-def train_rainbow(root_dir: str, reverb_address: Optional[str] = None, num_envs: int = 1,
-                  max_env_steps: int = 100_000, eval_interval: int = 10_000,
-                  eval_episodes: int = 10, target_return: Optional[float] = None,
-                  checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
-                  seed: int = 0, stop_event: Optional[threading.Event] = None) -> dict:
-    """Trains until `max_env_steps` env steps, or until a periodic evaluation's mean return
+class RainbowTrainer:
+    """Builds (or resumes) a run under root_dir in __init__; `run()` trains and exports.
+
+    Trains until `max_env_steps` env steps, or until a periodic evaluation's mean return
     reaches `target_return`; evaluates every `eval_interval` env steps on `eval_episodes`
     greedy episodes; checkpoints every `checkpoint_interval` env steps and on exit; exports
-    the greedy policy to root_dir/policy. Returns the final results (also results.json)."""
-    root_dir = os.path.abspath(root_dir)
-    os.makedirs(root_dir, exist_ok=True)
-    tf.random.set_seed(seed)
-    env_specs = specs.specs_from_env(envs.make_env())
-    agent = builders.build_rainbow_agent(env_specs)
-    replay = builders.ReplayConfig()
-    with open(os.path.join(root_dir, "config.gin"), "w") as f:
-        f.write(gin.config_str())
+    the greedy policy to root_dir/policy.
+    """
 
-    server = None
-    if reverb_address is None:
-        checkpointer = reverb.checkpointers.DefaultCheckpointer(os.path.join(root_dir, "replay"))
-        server = reverb.Server([replay.table(env_specs.observation_spec)], port=None,
-                               checkpointer=checkpointer)
-        reverb_address = f"localhost:{server.port}"
-    client = reverb.Client(reverb_address)
-    learner = replay.learner(agent, reverb_address)
-    state = RunState()
-    checkpoint = tf.train.Checkpoint(agent=agent, max_priority=learner.max_priority,
-                                     state=state)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(root_dir, "checkpoints"),
-                                         max_to_keep=3)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    replay_size = client.server_info()[builders.REPLAY_TABLE].current_size
+    def __init__(self, root_dir: str, reverb_address: Optional[str] = None, num_envs: int = 1,
+                 max_env_steps: int = 100_000, eval_interval: int = 10_000,
+                 eval_episodes: int = 10, target_return: Optional[float] = None,
+                 checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
+                 seed: int = 0, stop_event: Optional[threading.Event] = None):
+        self.root_dir = os.path.abspath(root_dir)
+        os.makedirs(self.root_dir, exist_ok=True)
+        self.max_env_steps, self.target_return = int(max_env_steps), target_return
+        self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
+        self.checkpoint_interval, self.seed = int(checkpoint_interval), seed
+        tf.random.set_seed(seed)
+        env_specs = specs.specs_from_env(envs.make_env())
+        self.agent = agent = builders.build_rainbow_agent(env_specs)
+        replay = builders.ReplayConfig()
+        with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
+            f.write(gin.config_str())
 
-    stop = stop_event or threading.Event()
-    _install_stop_signals(stop)
-    max_priority = learner.max_priority
-    writers = [replay.writer(client, agent, lambda: float(max_priority.numpy()), stop.is_set)
-               for _ in range(num_envs)]
-    actor = Actor(envs.make_vector_env(num_envs), agent.collect_policy, writers, seed=seed,
-                  env_steps=int(state.env_steps), episodes=int(state.episodes))
-    summaries = tf.summary.create_file_writer(os.path.join(root_dir, "summaries"))
-    progress = Progress(max_env_steps, start_steps=actor.env_steps,
-                        start_updates=int(agent.train_step), interval_s=log_interval_s)
-    if actor.env_steps or replay_size:
-        progress.say(f"Resuming {root_dir}: {actor.env_steps:,} env steps, "
-                     f"{int(agent.train_step):,} updates, {replay_size:,} transitions in replay.")
+        self.server = None
+        if reverb_address is None:
+            checkpointer = reverb.checkpointers.DefaultCheckpointer(
+                os.path.join(self.root_dir, "replay"))
+            self.server = reverb.Server([replay.table(env_specs.observation_spec)], port=None,
+                                        checkpointer=checkpointer)
+            reverb_address = f"localhost:{self.server.port}"
+        self.client = reverb.Client(reverb_address)
+        self.learner = replay.learner(agent, reverb_address)
+        self.state = RunState()
+        self.checkpoint = tf.train.Checkpoint(agent=agent, max_priority=self.learner.max_priority,
+                                              state=self.state)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
+        if self.manager.latest_checkpoint:
+            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
 
-    def save():
-        state.env_steps.assign(actor.env_steps)
-        state.episodes.assign(actor.episodes)
-        manager.save(checkpoint_number=actor.env_steps)
-        client.checkpoint()
+        self.stop = stop_event or threading.Event()
+        max_priority = self.learner.max_priority
+        self.writers = [replay.writer(self.client, agent, lambda: float(max_priority.numpy()),
+                                      self.stop.is_set) for _ in range(num_envs)]
+        self.actor = Actor(envs.make_vector_env(num_envs), agent.collect_policy, self.writers,
+                           seed=seed, env_steps=int(self.state.env_steps),
+                           episodes=int(self.state.episodes))
+        self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
+        self.progress = Progress(max_env_steps, start_steps=self.actor.env_steps,
+                                 start_updates=int(agent.train_step), interval_s=log_interval_s)
+        if self.actor.env_steps or self.replay_size():
+            self.progress.say(f"Resuming {self.root_dir}: {self.actor.env_steps:,} env steps, "
+                              f"{int(agent.train_step):,} updates, {self.replay_size():,} "
+                              "transitions in replay.")
 
-    def run_evaluation():
-        result = evaluate(agent.policy.action, envs.make_env, eval_episodes, seed=seed + 10_000)
-        with summaries.as_default(step=actor.env_steps):
+    def replay_size(self) -> int:
+        return self.client.server_info()[builders.REPLAY_TABLE].current_size
+
+    def save(self):
+        """A TF checkpoint (weights, optimizer, counters) and a Reverb checkpoint (replay)."""
+        self.state.env_steps.assign(self.actor.env_steps)
+        self.state.episodes.assign(self.actor.episodes)
+        self.manager.save(checkpoint_number=self.actor.env_steps)
+        self.client.checkpoint()
+
+    def evaluate(self):
+        result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
+                          seed=self.seed + 10_000)
+        with self.summaries.as_default(step=self.actor.env_steps):
             tf.summary.scalar("eval/mean_return", result.mean)
             tf.summary.scalar("eval/std_return", result.std)
-        progress.eval(actor.env_steps, result)
+        self.progress.eval(self.actor.env_steps, result)
         return result
 
-    next_eval = (actor.env_steps // eval_interval + 1) * eval_interval
-    next_checkpoint = (actor.env_steps // checkpoint_interval + 1) * checkpoint_interval
-    result, reached, loss_info = None, False, None
-    actor.start(stop.is_set, max_env_steps)
-    try:
-        while not stop.is_set():
-            if actor.error is not None:
-                raise actor.error
-            info = learner.step()
-            loss_info = info if info is not None else loss_info
-            if info is None and not actor.is_alive():
-                break  # the actor reached max_env_steps and the replay ratio is spent
-            if progress.due():
-                size = client.server_info()[builders.REPLAY_TABLE].current_size
-                line = progress.update(actor.env_steps, actor.episodes, int(agent.train_step),
-                                       actor.episode_returns, size)
-                with summaries.as_default(step=actor.env_steps):
-                    for name, value in line.items():
-                        tf.summary.scalar(name, value)
-                    if loss_info is not None:
-                        tf.summary.scalar("train/loss", loss_info.loss)
-                        tf.summary.scalar("train/q_mean", loss_info.extra.q_mean)
-                    if actor.episode_lengths:
-                        tf.summary.scalar("train/episode_length",
-                                          np.mean(actor.episode_lengths))
-            if actor.env_steps >= next_eval:
-                next_eval += eval_interval
-                result = run_evaluation()
-                if target_return is not None and result.mean >= target_return:
-                    reached = True
-                    break
-            if actor.env_steps >= next_checkpoint:
-                next_checkpoint += checkpoint_interval
-                save()
-    finally:
-        stop.set()
-        actor.join(timeout=30)
-        save()
-    interrupted = not reached and actor.env_steps < max_env_steps
-    if not reached and not interrupted:
-        result = run_evaluation()
-    policy_dir = export_policy(agent.policy, os.path.join(root_dir, "policy"))
-    results = {"env_steps": actor.env_steps, "updates": int(agent.train_step),
-               "episodes": actor.episodes, "wall_clock_s": progress.elapsed(),
-               "interrupted": interrupted, "policy_dir": policy_dir,
-               "eval_mean_return": result.mean if result else None,
-               "eval_std_return": result.std if result else None,
-               "target_return": target_return, "target_reached": reached}
-    with open(os.path.join(root_dir, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    summaries.flush()
-    for writer in writers:
-        writer.close()
-    if server is not None:
-        server.stop()
-    return results
+    def _log(self, loss_info):
+        actor = self.actor
+        line = self.progress.update(actor.env_steps, actor.episodes, int(self.agent.train_step),
+                                    actor.episode_returns, self.replay_size())
+        with self.summaries.as_default(step=actor.env_steps):
+            for name, value in line.items():
+                tf.summary.scalar(name, value)
+            if loss_info is not None:
+                tf.summary.scalar("train/loss", loss_info.loss)
+                tf.summary.scalar("train/q_mean", loss_info.extra.q_mean)
+            if actor.episode_lengths:
+                tf.summary.scalar("train/episode_length", np.mean(actor.episode_lengths))
+
+    def run(self) -> dict:
+        """Trains, checkpoints, evaluates, exports; returns the results (also results.json)."""
+        _install_stop_signals(self.stop)
+        actor, stop = self.actor, self.stop
+        next_eval = (actor.env_steps // self.eval_interval + 1) * self.eval_interval
+        next_checkpoint = ((actor.env_steps // self.checkpoint_interval + 1)
+                           * self.checkpoint_interval)
+        result, reached, loss_info = None, False, None
+        actor.start(stop.is_set, self.max_env_steps)
+        try:
+            while not stop.is_set():
+                if actor.error is not None:
+                    raise actor.error
+                info = self.learner.step()
+                loss_info = info if info is not None else loss_info
+                if info is None and not actor.is_alive():
+                    break  # the actor reached max_env_steps and the replay ratio is spent
+                if self.progress.due():
+                    self._log(loss_info)
+                if actor.env_steps >= next_eval:
+                    next_eval += self.eval_interval
+                    result = self.evaluate()
+                    if self.target_return is not None and result.mean >= self.target_return:
+                        reached = True
+                        break
+                if actor.env_steps >= next_checkpoint:
+                    next_checkpoint += self.checkpoint_interval
+                    self.save()
+        finally:
+            stop.set()
+            actor.join(timeout=30)
+            self.save()
+        if actor.error is not None:
+            raise actor.error
+        interrupted = not reached and actor.env_steps < self.max_env_steps
+        if not reached and not interrupted:
+            result = self.evaluate()
+        policy_dir = export_policy(self.agent.policy, os.path.join(self.root_dir, "policy"))
+        results = {"env_steps": actor.env_steps, "updates": int(self.agent.train_step),
+                   "episodes": actor.episodes, "replay_size": self.replay_size(),
+                   "wall_clock_s": round(self.progress.elapsed(), 1),
+                   "interrupted": interrupted, "policy_dir": policy_dir,
+                   "eval_mean_return": result.mean if result else None,
+                   "eval_std_return": result.std if result else None,
+                   "target_return": self.target_return, "target_reached": reached}
+        with open(os.path.join(self.root_dir, "results.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        self.close()
+        return results
+
+    def close(self):
+        self.summaries.flush()
+        for writer in self.writers:
+            writer.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None

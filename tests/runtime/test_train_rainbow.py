@@ -1,0 +1,91 @@
+"""The single-process Rainbow run with a real embedded Reverb server: resume, rate limits,
+SavedModel export, and learning on CartPole."""
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.runtime import tiny_run
+from tfrainbow.runtime.train_rainbow import RainbowTrainer
+
+
+def weights_of(agent):
+    return [v.numpy().copy() for v in agent.network.variables]
+
+
+def test_a_restarted_run_keeps_its_steps_weights_and_replay(tmp_path):
+    tiny_run.configure()
+    first = RainbowTrainer(str(tmp_path), max_env_steps=400)
+    results = first.run()
+    saved_weights, saved_updates = weights_of(first.agent), int(first.agent.train_step)
+    assert results["env_steps"] >= 400 and results["updates"] > 0
+    assert results["replay_size"] >= 390  # one item per step, bar the open windows
+
+    second = RainbowTrainer(str(tmp_path), max_env_steps=800)
+    assert second.actor.env_steps == results["env_steps"]
+    assert int(second.agent.train_step) == saved_updates == results["updates"]
+    for restored, saved in zip(weights_of(second.agent), saved_weights):
+        np.testing.assert_array_equal(restored, saved)
+    assert second.replay_size() == results["replay_size"]  # restored from root_dir/replay
+    resumed = second.run()
+    assert resumed["env_steps"] >= 800 and resumed["updates"] > saved_updates
+
+
+@pytest.mark.parametrize("updates_per_transition", [1 / 16, 8.0])  # 1 and 128 samples/insert
+def test_strict_rate_limiter_cannot_deadlock(tmp_path, updates_per_transition):
+    spi = 16 * updates_per_transition
+    tiny_run.configure(f"ReplayConfig.updates_per_transition = {updates_per_transition}",
+                       f"ReplayConfig.error_buffer = {max(1.0, spi)}")  # the least allowed
+    stop = threading.Event()
+    trainer = RainbowTrainer(str(tmp_path), max_env_steps=300, stop_event=stop)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(trainer.run()), daemon=True)
+    thread.start()
+    thread.join(timeout=180)
+    if thread.is_alive():
+        stop.set()
+        pytest.fail("the run did not finish within 180 s: a deadlock")
+    assert outcome["env_steps"] >= 300
+    expected_updates = (outcome["env_steps"] - 64) * updates_per_transition
+    assert outcome["updates"] >= 0.5 * expected_updates  # the ratio was honoured, roughly
+    assert trainer.learner.step_trace_count == 1
+
+
+def test_saved_model_matches_the_greedy_policy_in_a_fresh_process(tmp_path):
+    tiny_run.configure()
+    trainer = RainbowTrainer(str(tmp_path / "run"), max_env_steps=200)
+    results = trainer.run()
+    observations = np.random.default_rng(0).normal(size=(100, 4)).astype(np.float32)
+    np.save(tmp_path / "obs.npy", observations)
+    expected = trainer.agent.policy.action(observations).numpy()
+    code = (
+        "import sys, numpy as np, tensorflow as tf\n"
+        f"m = tf.saved_model.load({results['policy_dir']!r})\n"
+        f"obs = np.load({str(tmp_path / 'obs.npy')!r})\n"
+        "a = m.signatures['action'](observation=tf.constant(obs))['action'].numpy()\n"
+        f"np.save({str(tmp_path / 'actions.npy')!r}, a)\n"
+        "assert 'tfrainbow' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120,
+                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    np.testing.assert_array_equal(np.load(tmp_path / "actions.npy"), expected)
+    cli = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    shown = subprocess.run([cli, "show", "--dir", results["policy_dir"], "--tag_set", "serve",
+                            "--signature_def", "action"], capture_output=True, text=True,
+                           timeout=120, check=True).stdout
+    assert "observation" in shown and "outputs['action']" in shown
+
+
+def test_cartpole_learns_well_above_random(tmp_path):
+    # Random play scores about 22; the untrained greedy policy about 9.
+    tiny_run.configure("MLPEncoder.hidden_units = (64,)", "RainbowNetwork.hidden_units = (64,)",
+                       "ReplayConfig.min_size = 500", "ReplayConfig.batch_size = 32")
+    results = RainbowTrainer(str(tmp_path), max_env_steps=6000, eval_episodes=10).run()
+    assert results["eval_mean_return"] >= 90, results
+    with open(tmp_path / "results.json") as f:
+        assert json.load(f)["eval_mean_return"] == results["eval_mean_return"]
+    assert tf.io.gfile.glob(str(tmp_path / "summaries" / "events.out.tfevents.*"))
