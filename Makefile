@@ -25,8 +25,14 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 test: install
 	$(PY) -m pytest -q
 
+# Each demo trains into a fresh run directory; earlier runs are never touched.
+ifndef DEMO_DIR
+DEMO_DIR := runs/cartpole-$(shell date +%Y%m%d-%H%M%S)
+endif
+
 demo: install
-	$(PY) -m binaries.demo
+	$(PY) -m binaries.train_rainbow --gin_file=gin/rainbow/cartpole.gin --root_dir=$(DEMO_DIR)
+	$(PY) -m binaries.evaluate --policy_dir=$(DEMO_DIR)/policy --num_episodes=10
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -15,7 +15,9 @@ flags.DEFINE_string("root_dir", None, "Run directory: checkpoints/, summaries/, 
 flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up logging.")
 
 
-def parse_gin():
+def parse_gin(default_run_config: bool = False, root_dir: str = None, required: bool = True):
+    """Parses --gin_file/--gin_bindings; with `default_run_config` and no --gin_file, the
+    run's own ROOT_DIR/config.gin (written by train_rainbow) instead."""
     import gin
 
     from tfrainbow.runtime import builders  # noqa: F401  (registers configurables)
@@ -25,7 +27,17 @@ def parse_gin():
         logging.set_verbosity(logging.WARNING)
         import tensorflow as tf
         tf.get_logger().setLevel("ERROR")
-    gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_bindings)
+    files = list(FLAGS.gin_file)
+    if default_run_config and not files:
+        run_config = os.path.join(root_dir or FLAGS.root_dir or "", "config.gin")
+        if os.path.exists(run_config):
+            files = [run_config]
+        elif required:
+            raise FileNotFoundError(f"No {run_config}: pass --gin_file (or --env_id), or a "
+                                    "--root_dir written by binaries.train_rainbow.")
+    # Shipped configs include each other by repository path (gin/rainbow/...).
+    gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    gin.parse_config_files_and_bindings(files, FLAGS.gin_bindings)
 
 
 def report(results: dict):

@@ -6,6 +6,7 @@ import pytest
 
 from tfrainbow import envs, specs
 from tfrainbow.runtime import builders
+from tfrainbow.runtime import train_rainbow  # noqa: F401  (registers RainbowTrainer)
 
 GIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "gin"
 SHIPPED = sorted(str(p.relative_to(GIN_DIR)) for p in GIN_DIR.rglob("*.gin"))
@@ -16,7 +17,14 @@ EXPECTED = {
         "env_id": "CartPole-v1", "num_atoms": 51, "v_min": 0.0, "v_max": 100.0,
         "dueling": True, "noisy": True, "distributional": True, "sigma0": 0.5,
         "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 100,
-        "learning_rate": 1e-3, "adam_epsilon": 1.5e-4,
+        "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
+        "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
+        "target_return": 475.0, "eval_episodes": 10,
+    },
+    "rainbow/acrobot.gin": {
+        "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
+        "dueling": True, "noisy": True, "distributional": True, "gamma": 0.99, "n_step": 3,
+        "double": True, "prioritized": True, "batch_size": 128, "target_return": -100.0,
     },
 }
 
@@ -24,6 +32,7 @@ EXPECTED = {
 @pytest.fixture(autouse=True)
 def _clean_gin():
     gin.clear_config()
+    gin.add_config_file_search_path(str(GIN_DIR.parent))  # includes name repository paths
     yield
     gin.clear_config()
 
@@ -33,8 +42,13 @@ def test_every_shipped_gin_file_has_expectations():
 
 
 def built_values(agent, env):
-    net = agent.network
+    net, replay = agent.network, builders.ReplayConfig()
+    trainer = gin.get_bindings("RainbowTrainer")
     return {
+        "prioritized": replay.prioritized, "priority_exponent": replay.priority_exponent,
+        "batch_size": replay.batch_size, "max_size": replay.max_size,
+        "min_size": replay.min_size, "target_return": trainer.get("target_return"),
+        "eval_episodes": trainer.get("eval_episodes"),
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
         "dueling": net.dueling, "noisy": net.noisy, "distributional": net.distributional,
@@ -60,13 +74,14 @@ def test_gin_file_parses_binds_and_sets_its_values(name):
 def test_each_component_switches_off_with_one_binding(name):
     off = ["RainbowAgent.double = False", "RainbowAgent.n_step = 1",
            "RainbowNetwork.dueling = False", "RainbowNetwork.noisy = False",
-           "RainbowNetwork.distributional = False"]
+           "RainbowNetwork.distributional = False", "ReplayConfig.prioritized = False"]
     gin.parse_config_files_and_bindings([str(GIN_DIR / name)], off)
     env = envs.make_env()
     agent = builders.build_rainbow_agent(specs.specs_from_env(env))
     net = agent.network
-    assert (agent.double, agent.n_step, net.dueling, net.noisy, net.distributional) == (
-        False, 1, False, False, False)
+    replay = builders.ReplayConfig()
+    assert (agent.double, agent.n_step, net.dueling, net.noisy, net.distributional,
+            replay.prioritized) == (False, 1, False, False, False, False)
     env.close()
 
 

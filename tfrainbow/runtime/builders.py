@@ -1,6 +1,7 @@
 """The one place that turns gin configuration into objects: env specs, network, agent,
 replay table, writers, dataset and learner. The one-process run and split binaries share it.
 """
+import os
 from typing import Callable, Optional
 
 import gin
@@ -89,3 +90,16 @@ class ReplayConfig:
                    if self.prioritized else None)
         return Learner(agent, dataset, updater, beta0=self.importance_exponent,
                        beta_anneal_updates=self.importance_anneal_updates)
+
+
+def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> RainbowAgent:
+    """The agent of a run (built from the parsed gin) with root_dir's latest checkpoint."""
+    checkpoint_dir = os.path.join(root_dir, "checkpoints")
+    latest = tf.train.latest_checkpoint(checkpoint_dir)
+    if latest is None:
+        raise FileNotFoundError(f"No checkpoint in {checkpoint_dir}: train first with "
+                                f"`python -m binaries.train_rainbow --root_dir={root_dir}`.")
+    agent = build_rainbow_agent(env_specs)
+    status = tf.train.Checkpoint(agent=agent).restore(latest)
+    status.expect_partial().assert_existing_objects_matched()
+    return agent

@@ -1,0 +1,32 @@
+"""Exports the greedy policy of a run's latest checkpoint as a SavedModel.
+
+    python -m binaries.export_policy --root_dir=runs/cartpole [--output_dir=DIR]
+
+The run's own config (ROOT_DIR/config.gin) is read unless --gin_file is given.
+"""
+from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+
+from absl import app, flags  # noqa: E402
+
+flags.DEFINE_string("output_dir", None, "Where to write the SavedModel; default ROOT_DIR/policy.")
+
+
+def main(argv):
+    del argv
+    import os
+
+    from tfrainbow import envs, specs
+    from tfrainbow.policies.saver import export_policy
+    from tfrainbow.runtime import builders
+
+    common.parse_gin(default_run_config=True)
+    env_specs = specs.specs_from_env(envs.make_env())
+    agent = builders.restore_rainbow_agent(common.FLAGS.root_dir, env_specs)
+    output = common.FLAGS.output_dir or os.path.join(common.FLAGS.root_dir, "policy")
+    print(f"Exported the greedy policy after {int(agent.train_step):,} updates to "
+          f"{export_policy(agent.policy, output)}")
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("root_dir")
+    app.run(main)
