@@ -4,6 +4,9 @@ import os
 
 if "--verbose" not in os.sys.argv:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TF's C++ start-up noise
+    from tfrainbow.runtime import quiet
+
+    quiet.filter_reverb_info()  # and Reverb's; errors and warnings still pass
 
 from absl import flags, logging  # noqa: E402
 

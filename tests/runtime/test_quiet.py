@@ -1,0 +1,33 @@
+"""Reverb's INFO lines are filtered from stderr; warnings, errors and tracebacks are not."""
+import subprocess
+import sys
+
+from tfrainbow.runtime import quiet
+
+SCRIPT = """
+from tfrainbow.runtime import quiet
+quiet.filter_reverb_info()
+import sys, reverb
+server = reverb.Server([reverb.Table.queue('q', 10)], port=None)
+server.stop()
+print('a warning of ours', file=sys.stderr)
+raise ValueError('the error a user must see')
+"""
+
+
+def test_info_lines_go_and_errors_stay():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          timeout=120, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": ""})
+    assert done.returncode == 1
+    assert "Started replay server" not in done.stderr
+    assert "Shutting down replay server" not in done.stderr
+    assert "a warning of ours" in done.stderr
+    assert "Traceback" in done.stderr and "ValueError: the error a user must see" in done.stderr
+
+
+def test_only_known_reverb_info_lines_match():
+    assert quiet.is_reverb_info(b"[reverb/cc/platform/default/server.cc:71] Started replay "
+                                b"server on port 1\n")
+    assert not quiet.is_reverb_info(b"[reverb/cc/trajectory_writer.cc:655] The number of "
+                                    b"pending items is alarmingly high\n")
+    assert not quiet.is_reverb_info(b"Started replay server, said someone else\n")

@@ -1,0 +1,41 @@
+"""Quiet by default: drops the INFO lines Reverb's C++ core prints on every start,
+checkpoint and stop. Everything else on stderr, errors and warnings included, passes."""
+import atexit
+import os
+import threading
+
+# Reverb logs these unconditionally (no log level reaches its C++ logger).
+REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint",
+               b"Started replay server", b"are owned by the same process",
+               b"Stored checkpoint to", b"Shutting down replay server")
+
+
+def is_reverb_info(line: bytes) -> bool:
+    return line.startswith(b"[reverb/cc/") and any(text in line for text in REVERB_INFO)
+
+
+def filter_reverb_info():
+    """Routes file descriptor 2 through a filter thread. At exit the real stderr is put back
+    and the thread drains what is left, so a final traceback is never lost."""
+    read_fd, write_fd = os.pipe()
+    real_stderr = os.dup(2)
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    def pump():
+        with os.fdopen(read_fd, "rb") as source, os.fdopen(real_stderr, "wb", 0) as sink:
+            for line in source:
+                if not is_reverb_info(line):
+                    sink.write(line)
+
+    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
+    thread.start()
+
+    def restore():
+        import sys
+
+        sys.stderr.flush()
+        os.dup2(os.dup(real_stderr), 2)  # closes the pipe's last writer: the pump sees EOF
+        thread.join(timeout=5)
+
+    atexit.register(restore)
