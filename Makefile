@@ -22,8 +22,15 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# Reverb 0.14's server always listens on all interfaces ([::]:port). Tests therefore run in a
+# private network namespace that has only loopback, where the machine allows one.
 test: install
-	$(PY) -m pytest -q
+	@if unshare -n true 2>/dev/null && command -v ip >/dev/null; then \
+	  unshare -n sh -c 'ip link set lo up && exec $(PY) -m pytest -q'; \
+	else \
+	  echo "note: no private network namespace here (unshare -n); test Reverb servers listen on all interfaces."; \
+	  $(PY) -m pytest -q; \
+	fi
 
 # Each demo trains into a fresh run directory; earlier runs are never touched.
 ifndef DEMO_DIR
@@ -33,6 +40,7 @@ endif
 demo: install
 	$(PY) -m binaries.train_rainbow --gin_file=gin/rainbow/cartpole.gin --root_dir=$(DEMO_DIR)
 	$(PY) -m binaries.evaluate --policy_dir=$(DEMO_DIR)/policy --num_episodes=10
+	$(PY) -m binaries.plot --output=$(DEMO_DIR)/returns.png $(DEMO_DIR)
 
 clean:
 	rm -rf $(VENV) *.egg-info

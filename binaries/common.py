@@ -18,6 +18,15 @@ flags.DEFINE_string("root_dir", None, "Run directory: checkpoints/, summaries/, 
 flags.DEFINE_bool("verbose", False, "Show TensorFlow's start-up logging.")
 
 
+def quiet_python_logging():
+    """absl and TensorFlow's Python loggers to warnings and errors (unless --verbose)."""
+    if not FLAGS.verbose:
+        logging.set_verbosity(logging.WARNING)
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
+
+
 def parse_gin(default_run_config: bool = False, root_dir: str = None, required: bool = True):
     """Parses --gin_file/--gin_bindings; with `default_run_config` and no --gin_file, the
     run's own ROOT_DIR/config.gin (written by train_rainbow) instead."""
@@ -26,10 +35,7 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
     from tfrainbow.runtime import builders  # noqa: F401  (registers configurables)
     from tfrainbow.runtime import train_rainbow  # noqa: F401
 
-    if not FLAGS.verbose:
-        logging.set_verbosity(logging.WARNING)
-        import tensorflow as tf
-        tf.get_logger().setLevel("ERROR")
+    quiet_python_logging()
     files = list(FLAGS.gin_file)
     if default_run_config and not files:
         run_config = os.path.join(root_dir or FLAGS.root_dir or "", "config.gin")

@@ -35,10 +35,11 @@ class RunState(tf.Module):
         self.episodes = tf.Variable(0, dtype=tf.int64, trainable=False)
 
 
-def _install_stop_signals(stop: threading.Event):
-    """SIGINT/SIGTERM ask the run to checkpoint and exit; a second SIGINT interrupts."""
+def _install_stop_signals(stop: threading.Event) -> dict:
+    """SIGINT/SIGTERM ask the run to checkpoint and exit; a second SIGINT interrupts.
+    Returns the previous handlers (to restore), empty off the main thread."""
     if threading.current_thread() is not threading.main_thread():
-        return
+        return {}
 
     def handler(signum, frame):
         if stop.is_set() and signum == signal.SIGINT:
@@ -47,8 +48,8 @@ def _install_stop_signals(stop: threading.Event):
               flush=True)
         stop.set()
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT,
+                                                                  signal.SIGTERM)}
 
 
 @gin.configurable
@@ -144,7 +145,7 @@ class RainbowTrainer:
 
     def run(self) -> dict:
         """Trains, checkpoints, evaluates, exports; returns the results (also results.json)."""
-        _install_stop_signals(self.stop)
+        previous_handlers = _install_stop_signals(self.stop)
         actor, stop = self.actor, self.stop
         next_eval = (actor.env_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = ((actor.env_steps // self.checkpoint_interval + 1)
@@ -174,6 +175,8 @@ class RainbowTrainer:
             stop.set()
             actor.join(timeout=30)
             self.save()
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
         if actor.error is not None:
             raise actor.error
         interrupted = not reached and actor.env_steps < self.max_env_steps
