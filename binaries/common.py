@@ -8,7 +8,9 @@ if "--verbose" not in os.sys.argv:
 
     quiet.filter_reverb_info()  # and Reverb's; errors and warnings still pass
 
-from absl import flags, logging  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
+
+from tfrainbow.errors import ConfigError, UserError, first_line  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string("gin_file", [], "Gin config file(s), applied in order.")
@@ -46,7 +48,24 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
                                     "--root_dir written by binaries.train_rainbow.")
     # Shipped configs include each other by repository path (gin/rainbow/...).
     gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    gin.parse_config_files_and_bindings(files, FLAGS.gin_bindings)
+    try:
+        gin.parse_config_files_and_bindings(files, FLAGS.gin_bindings)
+    except (ValueError, IOError) as error:  # unknown configurable/parameter, missing file
+        raise ConfigError(f"Bad gin configuration: {first_line(error)} (check the names "
+                          "against the README's gin reference)") from None
+
+
+def run(main):
+    """absl's app.run, with a user's mistake (tfrainbow.errors.UserError) reported as one
+    line and exit status 1; any other exception keeps its traceback."""
+    def checked_main(argv):
+        try:
+            return main(argv)
+        except UserError as error:
+            print(f"error: {first_line(error)}", file=os.sys.stderr, flush=True)
+            os.sys.exit(1)
+
+    app.run(checked_main)
 
 
 def report(results: dict):

@@ -29,4 +29,4 @@ def main(argv):
 
 if __name__ == "__main__":
     flags.mark_flag_as_required("root_dir")
-    app.run(main)
+    common.run(main)

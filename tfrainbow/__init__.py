@@ -1,0 +1,1 @@
+"""tfrainbow: Rainbow DQN (and IMPALA) for TensorFlow/Keras with Reverb replay."""

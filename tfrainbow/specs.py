@@ -10,6 +10,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework.tensor_spec import BoundedTensorSpec  # the class TF-Agents uses
 
+from tfrainbow.errors import UnsupportedSpaceError  # noqa: F401  (re-exported)
+
 
 class StepType:
     """Where a step sits in its episode (for LSTM resets and episode accounting)."""
@@ -54,10 +56,6 @@ class Trajectory(NamedTuple):
     terminated: Any
     truncated: Any
     behaviour_logits: Any
-
-
-class UnsupportedSpaceError(ValueError):
-    """A gymnasium space tfrainbow cannot turn into a tensor spec."""
 
 
 _SUPPORTED = "tfrainbow supports Box and Discrete spaces"

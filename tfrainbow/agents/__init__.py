@@ -1,0 +1,1 @@
+"""Agents join networks and losses: RainbowAgent (agents/rainbow.py)."""

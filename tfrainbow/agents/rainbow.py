@@ -10,9 +10,13 @@ import gin
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
+from tfrainbow.errors import ConfigError
 from tfrainbow.losses import categorical, q_learning
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.policies import EpsilonGreedyPolicy, GreedyPolicy
+
+
+NON_FINITE_LOSS = "RainbowAgent loss is NaN or infinite"
 
 
 class LossInfo(NamedTuple):
@@ -62,19 +66,19 @@ class RainbowAgent(tf.Module):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
         if network.num_actions != self.num_actions:
-            raise ValueError(f"RainbowNetwork has {network.num_actions} actions but the action "
+            raise ConfigError(f"RainbowNetwork has {network.num_actions} actions but the action "
                              f"spec has {self.num_actions}; build it with num_actions="
                              f"{self.num_actions}.")
         if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"RainbowAgent.gamma must be in [0, 1], got {gamma}.")
+            raise ConfigError(f"RainbowAgent.gamma must be in [0, 1], got {gamma}.")
         if n_step < 1:
-            raise ValueError(f"RainbowAgent.n_step must be >= 1 (1 turns multi-step off), "
+            raise ConfigError(f"RainbowAgent.n_step must be >= 1 (1 turns multi-step off), "
                              f"got {n_step}.")
         if target_update_period < 1:
-            raise ValueError(f"RainbowAgent.target_update_period must be >= 1 update, got "
+            raise ConfigError(f"RainbowAgent.target_update_period must be >= 1 update, got "
                              f"{target_update_period}.")
         if not 0.0 <= epsilon_greedy <= 1.0:
-            raise ValueError(f"RainbowAgent.epsilon_greedy must be in [0, 1], got "
+            raise ConfigError(f"RainbowAgent.epsilon_greedy must be in [0, 1], got "
                              f"{epsilon_greedy}.")
         self.observation_spec, self.action_spec = observation_spec, action_spec
         self.network = network
@@ -172,6 +176,8 @@ class RainbowAgent(tf.Module):
             bootstrap = tf.stop_gradient(self._bootstrap_outputs(next_observation, next_online))
             per_sample, priorities, q_mean = self._loss(chosen, bootstrap, reward, discount)
             loss = tf.reduce_mean(tf.cast(weights, tf.float32) * per_sample)
+            # Raises before the update is applied: the weights stay finite.
+            loss = tf.debugging.check_numerics(loss, NON_FINITE_LOSS)
         variables = self.network.trainable_variables
         gradients = tape.gradient(loss, variables)
         if self.gradient_clipping is not None:

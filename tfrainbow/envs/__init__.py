@@ -2,9 +2,7 @@
 import gin
 import gymnasium as gym
 
-
-class UnknownEnvironmentError(ValueError):
-    """An environment id gymnasium does not know."""
+from tfrainbow.errors import ConfigError, UnknownEnvironmentError  # noqa: F401
 
 
 @gin.configurable
@@ -29,7 +27,7 @@ def make_vector_env(num_envs: int = 1, env_fn=make_env):
     """A synchronous gymnasium vector env that autoresets in SAME_STEP mode: an ended
     episode's last observation is in info["final_obs"], the returned one starts the next."""
     if num_envs < 1:
-        raise ValueError(f"num_envs must be >= 1, got {num_envs}.")
+        raise ConfigError(f"num_envs must be >= 1, got {num_envs}.")
     return gym.vector.SyncVectorEnv(
         [env_fn for _ in range(num_envs)],
         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)

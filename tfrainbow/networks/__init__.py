@@ -1,0 +1,1 @@
+"""Keras layers, encoders and RainbowNetwork."""

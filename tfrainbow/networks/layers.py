@@ -9,6 +9,8 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from tfrainbow.errors import ConfigError
+
 
 def _scale_noise(x):
     # f(x) = sgn(x) sqrt(|x|), Fortunato et al. 2018, Sec. 3.
@@ -27,9 +29,9 @@ class NoisyDense(tf.keras.layers.Layer):
                  **kwargs):
         super().__init__(**kwargs)
         if units < 1:
-            raise ValueError(f"NoisyDense units must be >= 1, got {units}.")
+            raise ConfigError(f"NoisyDense units must be >= 1, got {units}.")
         if sigma0 < 0:
-            raise ValueError(f"NoisyDense sigma0 must be >= 0, got {sigma0}.")
+            raise ConfigError(f"NoisyDense sigma0 must be >= 0, got {sigma0}.")
         self.units = int(units)
         self.sigma0 = float(sigma0)
         self.activation = tf.keras.activations.get(activation)

@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 import gin
 import tensorflow as tf
 
+from tfrainbow.errors import ConfigError
 from tfrainbow.networks.layers import CategoricalHead, DuelingHead
 
 
@@ -23,13 +24,13 @@ class RainbowNetwork(tf.keras.Model):
                  distributional: bool = True, name: Optional[str] = None):
         super().__init__(name=name)
         if num_actions < 1:
-            raise ValueError(f"RainbowNetwork.num_actions must be >= 1, got {num_actions}.")
+            raise ConfigError(f"RainbowNetwork.num_actions must be >= 1, got {num_actions}.")
         if num_atoms < 1:
-            raise ValueError(f"RainbowNetwork.num_atoms must be >= 2 for a distribution (or 1 "
+            raise ConfigError(f"RainbowNetwork.num_atoms must be >= 2 for a distribution (or 1 "
                              f"for plain Q-values), got {num_atoms}.")
         self.distributional = bool(distributional) and num_atoms > 1
         if self.distributional and not v_min < v_max:
-            raise ValueError(f"RainbowNetwork needs v_min < v_max, got v_min={v_min}, "
+            raise ConfigError(f"RainbowNetwork needs v_min < v_max, got v_min={v_min}, "
                              f"v_max={v_max}; set e.g. v_min=-10, v_max=10.")
         self.num_actions = int(num_actions)
         self.num_atoms = int(num_atoms) if self.distributional else 1

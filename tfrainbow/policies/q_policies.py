@@ -41,6 +41,7 @@ class EpsilonGreedyPolicy(tf.Module):
         self.action = tf.function(self._action, input_signature=signature)
 
     def epsilon(self):
+        """The current exploration probability (a float32 scalar)."""
         return tf.cast(self._epsilon(), tf.float32)
 
     def _action(self, observation):

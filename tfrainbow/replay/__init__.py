@@ -1,0 +1,1 @@
+"""Everything Reverb: tables, writers, datasets (no RL math)."""

@@ -2,6 +2,8 @@
 import reverb
 import tensorflow as tf
 
+from tfrainbow.errors import ConfigError
+
 
 def rate_limiter(samples_per_insert: float, min_size_to_sample: int,
                  error_buffer: float = None) -> reverb.rate_limiters.RateLimiter:
@@ -10,9 +12,9 @@ def rate_limiter(samples_per_insert: float, min_size_to_sample: int,
     The default error buffer lets the actor run ahead or the learner lag by a few batches, so
     neither side stalls on every call while the ratio holds on average."""
     if samples_per_insert <= 0:
-        raise ValueError(f"samples_per_insert must be > 0, got {samples_per_insert}.")
+        raise ConfigError(f"samples_per_insert must be > 0, got {samples_per_insert}.")
     if min_size_to_sample < 1:
-        raise ValueError(f"min_size_to_sample must be >= 1, got {min_size_to_sample}.")
+        raise ConfigError(f"min_size_to_sample must be >= 1, got {min_size_to_sample}.")
     if error_buffer is None:
         error_buffer = max(8.0 * samples_per_insert, 256.0)
     return reverb.rate_limiters.SampleToInsertRatio(samples_per_insert, min_size_to_sample,
@@ -34,7 +36,7 @@ def prioritized_table(name: str, signature, max_size: int = 100_000,
         inserted transition).
     """
     if max_size < min_size_to_sample:
-        raise ValueError(f"Replay max_size ({max_size}) must be >= min_size_to_sample "
+        raise ConfigError(f"Replay max_size ({max_size}) must be >= min_size_to_sample "
                          f"({min_size_to_sample}).")
     sampler = (reverb.selectors.Prioritized(priority_exponent) if prioritized
                else reverb.selectors.Uniform())

@@ -14,6 +14,7 @@ from typing import Callable, List, Optional
 import numpy as np
 import reverb
 
+from tfrainbow.errors import ConfigError
 from tfrainbow.specs import Transition
 
 OBSERVATION, ACTION, RETURN, DISCOUNT = "observation", "action", "n_step_return", "discount"
@@ -52,7 +53,7 @@ class NStepTransitionWriter:
                  max_in_flight_items: int = 8,
                  should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100):
         if n_step < 1:
-            raise ValueError(f"n_step must be >= 1, got {n_step}.")
+            raise ConfigError(f"n_step must be >= 1, got {n_step}.")
         self.table, self.n_step, self.gamma = table, int(n_step), float(gamma)
         self._priority_fn = priority_fn
         self._max_in_flight_items = int(max_in_flight_items)
@@ -124,4 +125,5 @@ class NStepTransitionWriter:
                     raise WriterStopped() from None
 
     def close(self):
+        """Closes the underlying TrajectoryWriter (pending items are dropped)."""
         self._writer.close()

@@ -1,0 +1,1 @@
+"""Actor, Learner, Evaluator, the training run, and the gin builders."""

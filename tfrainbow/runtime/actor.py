@@ -68,8 +68,10 @@ class Actor:
         self._thread.start()
 
     def is_alive(self) -> bool:
+        """Whether the background actor thread is still running."""
         return self._thread is not None and self._thread.is_alive()
 
     def join(self, timeout: Optional[float] = None):
+        """Waits for the background actor thread to end."""
         if self._thread is not None:
             self._thread.join(timeout)

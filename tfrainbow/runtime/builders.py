@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.rainbow import RainbowAgent
+from tfrainbow.errors import ConfigError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, writers
@@ -53,13 +54,13 @@ class ReplayConfig:
                  importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3,
                  error_buffer: Optional[float] = None):
         if batch_size < 1:
-            raise ValueError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
+            raise ConfigError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
-            raise ValueError(f"ReplayConfig.batch_size ({batch_size}) is larger than the "
+            raise ConfigError(f"ReplayConfig.batch_size ({batch_size}) is larger than the "
                              f"replay's min_size ({min_size}); raise min_size to at least "
                              f"{batch_size}.")
         if updates_per_transition <= 0:
-            raise ValueError(f"ReplayConfig.updates_per_transition must be > 0, got "
+            raise ConfigError(f"ReplayConfig.updates_per_transition must be > 0, got "
                              f"{updates_per_transition}.")
         self.max_size, self.min_size, self.batch_size = int(max_size), int(min_size), batch_size
         self.updates_per_transition = float(updates_per_transition)
@@ -70,6 +71,7 @@ class ReplayConfig:
         self.error_buffer = error_buffer
 
     def table(self, observation_spec) -> reverb.Table:
+        """The replay table for transitions of this observation spec."""
         return tables.prioritized_table(
             REPLAY_TABLE, tables.signature_of(specs_lib.transition_spec(observation_spec)),
             max_size=self.max_size, priority_exponent=self.priority_exponent,
@@ -79,17 +81,20 @@ class ReplayConfig:
 
     def writer(self, client: reverb.Client, agent: RainbowAgent,
                priority_fn: Callable[[], float], should_stop: Callable[[], bool]):
+        """An n-step writer for one env stream, with the agent's n_step and gamma."""
         return writers.NStepTransitionWriter(client, REPLAY_TABLE, agent.n_step, agent.gamma,
                                              priority_fn=priority_fn, should_stop=should_stop)
 
     def learner(self, agent: RainbowAgent, server_address: str,
-                timeout_ms: Optional[int] = 1000) -> Learner:
+                timeout_ms: Optional[int] = 1000, max_priority=None) -> Learner:
+        """A Learner on a prefetched dataset of this table (priority updates when prioritized)."""
         dataset = datasets.transition_dataset(server_address, REPLAY_TABLE, self.batch_size,
                                               rate_limiter_timeout_ms=timeout_ms)
         updater = (datasets.PriorityUpdater(server_address, REPLAY_TABLE, self.priority_floor)
                    if self.prioritized else None)
         return Learner(agent, dataset, updater, beta0=self.importance_exponent,
-                       beta_anneal_updates=self.importance_anneal_updates)
+                       beta_anneal_updates=self.importance_anneal_updates,
+                       max_priority=max_priority)
 
 
 def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> RainbowAgent:

@@ -18,13 +18,14 @@ class Learner:
 
     def __init__(self, agent, dataset: tf.data.Dataset,
                  priority_updater: Optional[datasets.PriorityUpdater] = None,
-                 beta0: float = 0.4, beta_anneal_updates: int = 100_000):
+                 beta0: float = 0.4, beta_anneal_updates: int = 100_000,
+                 max_priority: Optional[tf.Variable] = None):
         self.agent, self.dataset = agent, dataset
         self.priority_updater = priority_updater
         self.beta0, self.beta_anneal_updates = float(beta0), int(beta_anneal_updates)
         # The highest priority seen: new items enter at it (Reverb does not expose the max).
-        self.max_priority = tf.Variable(1.0, dtype=tf.float64, trainable=False,
-                                        name="max_priority")
+        self.max_priority = max_priority if max_priority is not None else tf.Variable(
+            1.0, dtype=tf.float64, trainable=False, name="max_priority")
         self._iterator = iter(dataset)
         self._step_fn = tf.function(self._step)
 

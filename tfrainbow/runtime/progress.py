@@ -23,16 +23,20 @@ class Progress:
         self._last_eval = ""
 
     def elapsed(self) -> float:
+        """Seconds since the run started."""
         return time.monotonic() - self._start
 
     def due(self) -> bool:
+        """Whether interval_s has passed since the last progress line."""
         return time.monotonic() - self._last >= self.interval_s
 
     def say(self, text: str):
+        """Prints one line now."""
         print(text, file=self.stream, flush=True)
 
     def update(self, env_steps: int, episodes: int, updates: int, recent_returns,
                replay_size: int) -> dict:
+        """Prints a progress line; returns its figures (rates since the last line)."""
         now = time.monotonic()
         dt = max(now - self._last, 1e-9)
         steps_per_s = (env_steps - self._last_steps) / dt
@@ -48,6 +52,7 @@ class Progress:
                 "speed/updates_per_s": updates_per_s, "replay/size": float(replay_size)}
 
     def eval(self, env_steps: int, result):
+        """Prints an evaluation result; later progress lines repeat its mean."""
         self._last_eval = f" | eval {result.mean:.1f}"
         self.say(f"[{_duration(self.elapsed())}] evaluation at {env_steps:,} env steps: mean "
                  f"return {result.mean:.1f} +- {result.std:.1f} over {len(result.returns)} "

@@ -11,6 +11,7 @@ REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint
 
 
 def is_reverb_info(line: bytes) -> bool:
+    """Whether a stderr line is one of Reverb's unconditional INFO lines."""
     return line.startswith(b"[reverb/cc/") and any(text in line for text in REVERB_INFO)
 
 

@@ -19,11 +19,41 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import envs, specs
+from tfrainbow.errors import (CheckpointMismatchError, NonFiniteLossError,
+                              ReverbUnavailableError, RootDirError, first_line)
 from tfrainbow.policies.saver import export_policy
+from tfrainbow.agents.rainbow import NON_FINITE_LOSS
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.actor import Actor
 from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.progress import Progress
+
+
+def _writable_root_dir(root_dir: str) -> str:
+    """The absolute run directory, created; one clear error when it cannot be written."""
+    root_dir = os.path.abspath(root_dir)
+    try:
+        os.makedirs(root_dir, exist_ok=True)
+        probe = os.path.join(root_dir, ".write_test")
+        with open(probe, "w") as f:
+            f.write("ok")
+        os.remove(probe)
+    except OSError as error:
+        raise RootDirError(f"Cannot write to --root_dir {root_dir} ({error.strerror}): choose "
+                           "a directory you can write to.") from None
+    return root_dir
+
+
+def connect(address: str, timeout_s: int = 10) -> reverb.Client:
+    """A client to a Reverb server that answered within `timeout_s`, else one clear error."""
+    client = reverb.Client(address)
+    try:
+        client.server_info(timeout=timeout_s)
+    except (reverb.errors.DeadlineExceededError, RuntimeError) as error:
+        raise ReverbUnavailableError(
+            f"No Reverb server answered at {address} within {timeout_s} s "
+            f"({first_line(error)[:120]}): start it first or fix --reverb_address.") from None
+    return client
 
 
 class RunState(tf.Module):
@@ -66,9 +96,9 @@ class RainbowTrainer:
                  max_env_steps: int = 100_000, eval_interval: int = 10_000,
                  eval_episodes: int = 10, target_return: Optional[float] = None,
                  checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
-                 seed: int = 0, stop_event: Optional[threading.Event] = None):
-        self.root_dir = os.path.abspath(root_dir)
-        os.makedirs(self.root_dir, exist_ok=True)
+                 seed: int = 0, reverb_timeout_s: int = 10,
+                 stop_event: Optional[threading.Event] = None):
+        self.root_dir = _writable_root_dir(root_dir)
         self.max_env_steps, self.target_return = int(max_env_steps), target_return
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.checkpoint_interval, self.seed = int(checkpoint_interval), seed
@@ -76,6 +106,15 @@ class RainbowTrainer:
         env_specs = specs.specs_from_env(envs.make_env())
         self.agent = agent = builders.build_rainbow_agent(env_specs)
         replay = builders.ReplayConfig()
+
+        # Restore before writing anything, so a mismatching config cannot damage the run.
+        self.state = RunState()
+        max_priority = tf.Variable(1.0, dtype=tf.float64, trainable=False, name="max_priority")
+        self.checkpoint = tf.train.Checkpoint(agent=agent, max_priority=max_priority,
+                                              state=self.state)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
+        self._restore()
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(gin.config_str())
 
@@ -86,18 +125,10 @@ class RainbowTrainer:
             self.server = reverb.Server([replay.table(env_specs.observation_spec)], port=None,
                                         checkpointer=checkpointer)
             reverb_address = f"localhost:{self.server.port}"
-        self.client = reverb.Client(reverb_address)
-        self.learner = replay.learner(agent, reverb_address)
-        self.state = RunState()
-        self.checkpoint = tf.train.Checkpoint(agent=agent, max_priority=self.learner.max_priority,
-                                              state=self.state)
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
-        if self.manager.latest_checkpoint:
-            self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        self.client = connect(reverb_address, reverb_timeout_s)
+        self.learner = replay.learner(agent, reverb_address, max_priority=max_priority)
 
         self.stop = stop_event or threading.Event()
-        max_priority = self.learner.max_priority
         self.writers = [replay.writer(self.client, agent, lambda: float(max_priority.numpy()),
                                       self.stop.is_set) for _ in range(num_envs)]
         self.actor = Actor(envs.make_vector_env(num_envs), agent.collect_policy, self.writers,
@@ -111,7 +142,20 @@ class RainbowTrainer:
                               f"{int(agent.train_step):,} updates, {self.replay_size():,} "
                               "transitions in replay.")
 
+    def _restore(self):
+        latest = self.manager.latest_checkpoint
+        if not latest:
+            return
+        try:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise CheckpointMismatchError(
+                f"The checkpoint {latest} does not match the network configured now "
+                f"({first_line(error)[:200]}): resume with the run's own config "
+                f"(--gin_file={self.root_dir}/config.gin) or use a new --root_dir.") from None
+
     def replay_size(self) -> int:
+        """Transitions in the replay table now."""
         return self.client.server_info()[builders.REPLAY_TABLE].current_size
 
     def save(self):
@@ -122,6 +166,7 @@ class RainbowTrainer:
         self.client.checkpoint()
 
     def evaluate(self):
+        """Greedy evaluation episodes; logged to TensorBoard and the progress line."""
         result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
                           seed=self.seed + 10_000)
         with self.summaries.as_default(step=self.actor.env_steps):
@@ -150,13 +195,23 @@ class RainbowTrainer:
         next_eval = (actor.env_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = ((actor.env_steps // self.checkpoint_interval + 1)
                            * self.checkpoint_interval)
-        result, reached, loss_info = None, False, None
+        result, reached, loss_info, diverged = None, False, None, False
         actor.start(stop.is_set, self.max_env_steps)
         try:
             while not stop.is_set():
                 if actor.error is not None:
                     raise actor.error
-                info = self.learner.step()
+                try:
+                    info = self.learner.step()
+                except tf.errors.InvalidArgumentError as error:
+                    if NON_FINITE_LOSS not in str(error):
+                        raise
+                    diverged = True
+                    raise NonFiniteLossError(
+                        f"The loss became NaN or infinite at update "
+                        f"{int(self.agent.train_step) + 1:,}: training stopped and the last "
+                        f"good checkpoint ({self.manager.latest_checkpoint or 'none yet'}) "
+                        "was kept; lower the learning rate or check the rewards.") from None
                 loss_info = info if info is not None else loss_info
                 if info is None and not actor.is_alive():
                     break  # the actor reached max_env_steps and the replay ratio is spent
@@ -174,7 +229,8 @@ class RainbowTrainer:
         finally:
             stop.set()
             actor.join(timeout=30)
-            self.save()
+            if not diverged:  # never overwrite the last good checkpoint with NaN weights
+                self.save()
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
         if actor.error is not None:
@@ -196,6 +252,7 @@ class RainbowTrainer:
         return results
 
     def close(self):
+        """Flushes summaries, closes writers, stops the embedded Reverb server."""
         self.summaries.flush()
         for writer in self.writers:
             writer.close()

@@ -1,0 +1,90 @@
+"""Bad input, tried as a user would: one line naming the problem and the fix, exit status 1,
+no traceback, and nothing already saved is lost."""
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from tests.runtime.tiny_run import TINY_BINDINGS
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def train(root_dir, *bindings, args=()):
+    command = [sys.executable, "-m", "binaries.train_rainbow", f"--root_dir={root_dir}",
+               *args] + [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def assert_one_line_error(done, *words):
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("bindings, words", [
+    (["make_env.env_id = 'CartPol-v1'"], ["Unknown environment id 'CartPol-v1'", "CartPole"]),
+    (["make_env.env_id = 'Blackjack-v1'"], ["Unsupported observation space Tuple", "Box"]),
+    (["make_env.env_id = 'Pendulum-v1'"], ["Discrete action space"]),
+    (["RainbowNetwork.num_atom = 3"], ["doesn't have a parameter named 'num_atom'"]),
+    (["NoSuchThing.value = 1"], ["NoSuchThing"]),
+    (["RainbowNetwork.v_min = 10.0", "RainbowNetwork.v_max = -10.0"], ["v_min < v_max"]),
+    (["RainbowAgent.n_step = 0"], ["n_step must be >= 1"]),
+    (["RainbowNetwork.num_atoms = 0"], ["num_atoms must be >= 2"]),
+    (["ReplayConfig.batch_size = 512"], ["batch_size (512) is larger", "min_size"]),
+    (["RainbowAgent.gamma = 1.5"], ["gamma must be in [0, 1]"]),
+])
+def test_bad_configuration(tmp_path, bindings, words):
+    assert_one_line_error(train(tmp_path / "run", *bindings), *words)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_unwritable_root_dir():
+    done = train("/etc/hostname/run")  # a path under a file: not writable even for root
+    assert_one_line_error(done, "Cannot write to --root_dir /etc/hostname/run", "writable")
+
+
+def test_reverb_address_that_does_not_answer(tmp_path):
+    done = train(tmp_path, "RainbowTrainer.reverb_timeout_s = 2",
+                 args=["--reverb_address=localhost:1"])
+    assert_one_line_error(done, "No Reverb server answered at localhost:1 within 2 s",
+                          "--reverb_address")
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A short run with a checkpoint, and a snapshot of its saved files."""
+    root = tmp_path_factory.mktemp("run")
+    done = train(root, "RainbowTrainer.max_env_steps = 200")
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def snapshot(root):
+    return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "summaries" not in p.parts}
+
+
+def test_checkpoint_that_does_not_match_the_network(trained_run):
+    before = snapshot(trained_run)
+    done = train(trained_run, "RainbowNetwork.num_atoms = 11",
+                 "RainbowTrainer.max_env_steps = 400")
+    assert_one_line_error(done, "does not match the network configured now",
+                          f"--gin_file={trained_run}/config.gin")
+    assert snapshot(trained_run) == before  # config.gin, checkpoints, replay untouched
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(trained_run):
+    before = {k: v for k, v in snapshot(trained_run).items() if k.parts[0] == "checkpoints"}
+    # beta = 1e30 overflows the importance weights (N P)^-beta to inf/0: NaN weights and loss.
+    # (Not the learning rate: a resumed run restores the optimizer's learning rate variable.)
+    done = train(trained_run, "ReplayConfig.importance_exponent = 1e30",
+                 "RainbowTrainer.max_env_steps = 2000")
+    assert_one_line_error(done, "The loss became NaN or infinite", "last good checkpoint",
+                          "ckpt-200", "learning rate")
+    after = {k: v for k, v in snapshot(trained_run).items() if k.parts[0] == "checkpoints"}
+    assert after == before

@@ -1,0 +1,42 @@
+"""Errors a user can fix: binaries print their message as one line and exit non-zero.
+
+Each message names the problem and the fix. Anything else is a bug and keeps its traceback.
+"""
+
+
+class UserError(Exception):
+    """Base class: bad input, not a bug in tfrainbow."""
+
+
+class ConfigError(UserError, ValueError):
+    """An invalid hyper-parameter or gin configuration."""
+
+
+class UnknownEnvironmentError(ConfigError):
+    """An environment id gymnasium does not know."""
+
+
+class UnsupportedSpaceError(ConfigError):
+    """A gymnasium space tfrainbow cannot turn into a tensor spec."""
+
+
+class CheckpointMismatchError(UserError):
+    """A checkpoint written by a differently shaped network or run."""
+
+
+class ReverbUnavailableError(UserError, ConnectionError):
+    """No Reverb server answered at the given address in time."""
+
+
+class NonFiniteLossError(UserError, FloatingPointError):
+    """The loss became NaN or infinite; training stopped without saving."""
+
+
+class RootDirError(UserError, OSError):
+    """The run directory cannot be created or written."""
+
+
+def first_line(error: BaseException) -> str:
+    """The message's first line (gin appends its own context on later lines)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
