@@ -47,15 +47,22 @@ class Transition(NamedTuple):
 
 
 class Trajectory(NamedTuple):
-    """A fixed-length unroll for actor-critic agents (time-major [T, B] once batched)."""
+    """An IMPALA unroll of T steps, time-major [T, B] once batched; T + 1 observations.
 
-    step_type: Any
-    observation: Any
-    action: Any
-    reward: Any
-    terminated: Any
-    truncated: Any
-    behaviour_logits: Any
+    Step t: observation x_t, action a_t drawn from the behaviour policy's logits, then reward
+    r_t and the two episode-end flags of that step. observation[T] is the bootstrap
+    observation; first[t] marks x_t as an episode's first observation (LSTM resets);
+    core_state is the behaviour network's core state before x_0 (() without a core).
+    """
+
+    observation: Any  # [T + 1, B, *obs_shape]
+    first: Any  # [T + 1, B] bool
+    action: Any  # [T, B] int
+    reward: Any  # [T, B] float32
+    terminated: Any  # [T, B] bool
+    truncated: Any  # [T, B] bool
+    behaviour_logits: Any  # [T, B, A] float32
+    core_state: Any = ()  # nest of [B, ...]
 
 
 _SUPPORTED = "tfrainbow supports Box and Discrete spaces"
