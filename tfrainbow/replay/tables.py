@@ -50,3 +50,18 @@ def prioritized_table(name: str, signature, max_size: int = 100_000,
 def signature_of(spec_nest):
     """Reverb signature (unbatched tf.TensorSpecs) from a nest of specs."""
     return tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape, s.dtype, s.name), spec_nest)
+
+
+def unroll_queue_table(name: str, signature, max_size: int = 64) -> reverb.Table:
+    """A FIFO queue of unrolls: each is sampled once and removed (IMPALA's transport). Full,
+    it blocks actors (back-pressure); empty, it blocks the learner."""
+    if max_size < 1:
+        raise ConfigError(f"The unroll queue needs max_size >= 1, got {max_size}.")
+    return reverb.Table.queue(name, max_size=int(max_size), signature=signature)
+
+
+def variable_table(name: str, signature) -> reverb.Table:
+    """Holds the latest published weights (one item); actors read it as often as they like."""
+    return reverb.Table(name=name, sampler=reverb.selectors.Fifo(),
+                        remover=reverb.selectors.Fifo(), max_size=1, max_times_sampled=0,
+                        rate_limiter=reverb.rate_limiters.MinSize(1), signature=signature)

@@ -1,0 +1,158 @@
+"""IMPALA's transport through Reverb: the unroll writer (actor side), the weights publisher
+and subscriber (variable table), and the time-major unroll dataset (learner side)."""
+from typing import Callable, Sequence
+
+import numpy as np
+import reverb
+import tensorflow as tf
+
+from tfrainbow.specs import Trajectory
+
+STEP_FIELDS = ("action", "reward", "terminated", "truncated", "behaviour_logits",
+               "policy_version")
+
+
+def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
+                     core_state_spec=()):
+    """Reverb signature of one unroll: T + 1 observations, T of everything else."""
+    T = unroll_length
+
+    def spec(shape, dtype):
+        return tf.TensorSpec(shape, dtype)
+
+    signature = {
+        "observation": spec([T + 1] + observation_spec.shape.as_list(), observation_spec.dtype),
+        "first": spec([T + 1], tf.bool),
+        "action": spec([T], tf.int64), "reward": spec([T], tf.float32),
+        "terminated": spec([T], tf.bool), "truncated": spec([T], tf.bool),
+        "behaviour_logits": spec([T, num_actions], tf.float32),
+        "policy_version": spec([T], tf.int64),
+    }
+    if core_state_spec:
+        signature["core_state"] = tuple(core_state_spec)
+    return signature
+
+
+class UnrollWriter:
+    """Writes fixed-length unrolls of one environment stream; consecutive unrolls share one
+    observation (the bootstrap observation of one is the first of the next).
+
+    Per step: `observe(observation, first, core_state)` then `act(action, logits, reward,
+    terminated, truncated, policy_version)`. Episodes run on across unroll boundaries.
+    """
+
+    def __init__(self, client: reverb.Client, table: str, unroll_length: int,
+                 should_stop: Callable[[], bool] = lambda: False, max_in_flight_items: int = 2,
+                 poll_ms: int = 100):
+        self.table, self.unroll_length = table, int(unroll_length)
+        self._writer = client.trajectory_writer(num_keep_alive_refs=self.unroll_length + 1)
+        self._should_stop, self._poll_ms = should_stop, int(poll_ms)
+        self._max_in_flight_items = int(max_in_flight_items)
+        self._t = -1  # history index of the open step
+        self._start = 0  # history index of the current unroll's first step
+
+    def observe(self, observation, first: bool, core_state=None):
+        """Opens step t with x_t; writes the unroll that x_t completes."""
+        data = {"observation": np.asarray(observation), "first": np.bool_(first)}
+        if core_state is not None:
+            data["core_state"] = tuple(np.asarray(s) for s in core_state)
+        self._writer.append(data, partial_step=True)
+        self._t += 1
+        if self._t - self._start == self.unroll_length:
+            self._write_unroll()
+
+    def act(self, action, logits, reward, terminated, truncated, policy_version):
+        """Closes step t with a_t, its behaviour logits and what the env returned."""
+        self._writer.append({"action": np.int64(action), "behaviour_logits": np.asarray(
+            logits, np.float32), "reward": np.float32(reward),
+            "terminated": np.bool_(terminated), "truncated": np.bool_(truncated),
+            "policy_version": np.int64(policy_version)})
+
+    def _write_unroll(self):
+        history, start, end = self._writer.history, self._start, self._t
+        # x_start .. x_end (the open step). An open-ended slice: Reverb maps a positive stop
+        # equal to the history length to an empty slice.
+        item = {"observation": history["observation"][start:],
+                "first": history["first"][start:]}
+        item.update({name: history[name][start:end] for name in STEP_FIELDS})
+        if "core_state" in history:
+            item["core_state"] = tuple(column[start] for column in history["core_state"])
+        self._writer.create_item(self.table, priority=1.0, trajectory=item)
+        self._start = end
+        self._flush(self._max_in_flight_items)
+
+    def _flush(self, block_until_num_items: int):
+        from tfrainbow.replay.writers import WriterStopped
+
+        while True:
+            try:
+                self._writer.flush(block_until_num_items, timeout_ms=self._poll_ms)
+                return
+            except reverb.errors.DeadlineExceededError:
+                if self._should_stop():
+                    raise WriterStopped() from None
+
+    def close(self):
+        """Closes the underlying TrajectoryWriter."""
+        self._writer.close()
+
+
+def unroll_dataset(server_address: str, table: str, batch_size: int,
+                   rate_limiter_timeout_ms: int = -1) -> tf.data.Dataset:
+    """Batches of time-major Trajectory [T (+1), B, ...] from the unroll queue, prefetched."""
+    dataset = reverb.TrajectoryDataset.from_table_signature(
+        server_address, table, max_in_flight_samples_per_worker=2 * batch_size,
+        rate_limiter_timeout_ms=rate_limiter_timeout_ms)
+
+    def time_major(sample):
+        data = sample.data
+
+        def swap(x):  # [B, T, ...] -> [T, B, ...]
+            return tf.transpose(x, [1, 0] + list(range(2, x.shape.rank)))
+
+        return Trajectory(
+            observation=swap(data["observation"]), first=swap(data["first"]),
+            action=swap(data["action"]), reward=swap(data["reward"]),
+            terminated=swap(data["terminated"]), truncated=swap(data["truncated"]),
+            behaviour_logits=swap(data["behaviour_logits"]),
+            core_state=data.get("core_state", ())), swap(data["policy_version"])
+
+    return (dataset.batch(batch_size, drop_remainder=True).map(time_major)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+class WeightsPublisher:
+    """Learner side: puts (version, weights) in the variable table, replacing the last."""
+
+    def __init__(self, client: reverb.Client, table: str):
+        self._writer = client.trajectory_writer(num_keep_alive_refs=1)
+        self.table = table
+
+    def publish(self, version: int, variables: Sequence[tf.Variable]):
+        """Publishes the weights as learner step `version`; blocks until stored."""
+        self._writer.append({"version": np.int64(version),
+                             "weights": tuple(v.numpy() for v in variables)})
+        self._writer.create_item(self.table, 1.0, {
+            "version": self._writer.history["version"][-1],
+            "weights": tuple(c[-1] for c in self._writer.history["weights"])})
+        self._writer.flush()
+
+    def close(self):
+        """Closes the underlying TrajectoryWriter."""
+        self._writer.close()
+
+
+def weights_signature(variables: Sequence[tf.Variable]):
+    """Signature of the variable table for these variables."""
+    return {"version": tf.TensorSpec([], tf.int64),
+            "weights": tuple(tf.TensorSpec(v.shape, v.dtype) for v in variables)}
+
+
+def pull_weights(client: reverb.Client, table: str, variables: Sequence[tf.Variable]) -> int:
+    """Actor side: assigns the latest published weights; returns their version (learner
+    step). Blocks until the learner has published once."""
+    sample = next(iter(client.sample(table, num_samples=1, emit_timesteps=False,
+                                     unpack_as_table_signature=True)))
+    for variable, value in zip(variables, sample.data["weights"]):
+        variable.assign(value)
+    return int(sample.data["version"])
