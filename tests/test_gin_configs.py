@@ -6,7 +6,7 @@ import pytest
 
 from tfrainbow import envs, specs
 from tfrainbow.runtime import builders
-from tfrainbow.runtime import train_rainbow  # noqa: F401  (registers RainbowTrainer)
+from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401  (gin registrations)
 
 GIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "gin"
 SHIPPED = sorted(str(p.relative_to(GIN_DIR)) for p in GIN_DIR.rglob("*.gin"))
@@ -20,6 +20,11 @@ EXPECTED = {
         "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10,
+    },
+    "impala/cartpole.gin": {
+        "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
+        "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
+        "max_gradient_norm": 40.0, "reward_clipping": None, "target_return": 475.0,
     },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
@@ -59,18 +64,30 @@ def built_values(agent, env):
     }
 
 
+def impala_values(agent, env):
+    trainer = gin.get_bindings("ImpalaTrainer")
+    return {"env_id": env.spec.id, "unroll_length": trainer.get("unroll_length"),
+            "batch_size": trainer.get("batch_size"), "num_actors": trainer.get("num_actors"),
+            "target_return": trainer.get("target_return"), "discount": agent.discount,
+            "baseline_cost": agent.baseline_cost, "entropy_cost": agent.entropy_cost,
+            "max_gradient_norm": agent.max_gradient_norm,
+            "reward_clipping": agent.reward_clipping}
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_gin_file_parses_binds_and_sets_its_values(name):
     gin.parse_config_files_and_bindings([str(GIN_DIR / name)], [])
     env = envs.make_env()
-    agent = builders.build_rainbow_agent(specs.specs_from_env(env))
-    got = built_values(agent, env)
+    if name.startswith("impala/"):
+        got = impala_values(builders.build_impala_agent(specs.specs_from_env(env)), env)
+    else:
+        got = built_values(builders.build_rainbow_agent(specs.specs_from_env(env)), env)
     for key, expected in EXPECTED[name].items():
         assert got[key] == pytest.approx(expected), key
     env.close()
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n.startswith("rainbow/")])
 def test_each_component_switches_off_with_one_binding(name):
     off = ["RainbowAgent.double = False", "RainbowAgent.n_step = 1",
            "RainbowNetwork.dueling = False", "RainbowNetwork.noisy = False",

@@ -1,4 +1,4 @@
-"""The one place that turns gin configuration into objects: env specs, network, agent,
+"""The one place that turns gin configuration into objects: env specs, networks, agents,
 replay table, writers, dataset and learner. The one-process run and split binaries share it.
 """
 import os
@@ -9,9 +9,11 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
+from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
+from tfrainbow.networks.actor_critic import ActorCriticNetwork
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, writers
 from tfrainbow.runtime.learner import Learner
@@ -108,3 +110,11 @@ def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> Rainb
     status = tf.train.Checkpoint(agent=agent).restore(latest)
     status.expect_partial().assert_existing_objects_matched()
     return agent
+
+
+@gin.configurable
+def build_impala_agent(env_specs: specs_lib.EnvSpecs):
+    """ActorCriticNetwork and ImpalaAgent from gin bindings, sized to the env, initialized."""
+    network = ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
+    agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec, network=network)
+    return agent.initialize()

@@ -19,67 +19,15 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import envs, specs
-from tfrainbow.errors import (CheckpointMismatchError, NonFiniteLossError,
-                              ReverbUnavailableError, RootDirError, first_line)
-from tfrainbow.policies.saver import export_policy
 from tfrainbow.agents.rainbow import NON_FINITE_LOSS
+from tfrainbow.errors import CheckpointMismatchError, NonFiniteLossError, first_line
+from tfrainbow.policies.saver import export_policy
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.actor import Actor
 from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.progress import Progress
-
-
-def _writable_root_dir(root_dir: str) -> str:
-    """The absolute run directory, created; one clear error when it cannot be written."""
-    root_dir = os.path.abspath(root_dir)
-    try:
-        os.makedirs(root_dir, exist_ok=True)
-        probe = os.path.join(root_dir, ".write_test")
-        with open(probe, "w") as f:
-            f.write("ok")
-        os.remove(probe)
-    except OSError as error:
-        raise RootDirError(f"Cannot write to --root_dir {root_dir} ({error.strerror}): choose "
-                           "a directory you can write to.") from None
-    return root_dir
-
-
-def connect(address: str, timeout_s: int = 10) -> reverb.Client:
-    """A client to a Reverb server that answered within `timeout_s`, else one clear error."""
-    client = reverb.Client(address)
-    try:
-        client.server_info(timeout=timeout_s)
-    except (reverb.errors.DeadlineExceededError, RuntimeError) as error:
-        raise ReverbUnavailableError(
-            f"No Reverb server answered at {address} within {timeout_s} s "
-            f"({first_line(error)[:120]}): start it first or fix --reverb_address.") from None
-    return client
-
-
-class RunState(tf.Module):
-    """Counters that a resumed run continues from."""
-
-    def __init__(self):
-        super().__init__(name="run_state")
-        self.env_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.episodes = tf.Variable(0, dtype=tf.int64, trainable=False)
-
-
-def _install_stop_signals(stop: threading.Event) -> dict:
-    """SIGINT/SIGTERM ask the run to checkpoint and exit; a second SIGINT interrupts.
-    Returns the previous handlers (to restore), empty off the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def handler(signum, frame):
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        print(f"\nReceived {signal.Signals(signum).name}: checkpointing and stopping.",
-              flush=True)
-        stop.set()
-
-    return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT,
-                                                                  signal.SIGTERM)}
+from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,
+                                         writable_root_dir)
 
 
 @gin.configurable
@@ -98,7 +46,7 @@ class RainbowTrainer:
                  checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
                  seed: int = 0, reverb_timeout_s: int = 10,
                  stop_event: Optional[threading.Event] = None):
-        self.root_dir = _writable_root_dir(root_dir)
+        self.root_dir = writable_root_dir(root_dir)
         self.max_env_steps, self.target_return = int(max_env_steps), target_return
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.checkpoint_interval, self.seed = int(checkpoint_interval), seed
@@ -190,7 +138,7 @@ class RainbowTrainer:
 
     def run(self) -> dict:
         """Trains, checkpoints, evaluates, exports; returns the results (also results.json)."""
-        previous_handlers = _install_stop_signals(self.stop)
+        previous_handlers = install_stop_signals(self.stop)
         actor, stop = self.actor, self.stop
         next_eval = (actor.env_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = ((actor.env_steps // self.checkpoint_interval + 1)

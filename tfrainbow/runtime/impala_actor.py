@@ -1,0 +1,96 @@
+"""IMPALA actor: runs the sampling (behaviour) policy on a vector env and writes unrolls;
+pulls the learner's newest weights from the variable table every `pull_period` unrolls."""
+import os
+from typing import Callable, Optional
+
+import numpy as np
+
+from tfrainbow.replay import unrolls
+from tfrainbow.replay.writers import WriterStopped
+
+UNROLL_TABLE, VARIABLE_TABLE = "unrolls", "variables"
+
+
+class ImpalaActor:
+    """One batched policy step per vector step; each sub-env writes its own unrolls, tagged
+    with the learner step (`policy_version`) of the weights that acted."""
+
+    def __init__(self, env, agent, client, unroll_length: int,
+                 should_stop: Callable[[], bool], pull_period: int = 1, seed: int = 0):
+        self.env, self.agent, self.client, self.seed = env, agent, client, seed
+        self.unroll_length, self.pull_period = int(unroll_length), int(pull_period)
+        self.should_stop = should_stop
+        self.writers = [unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
+                        for _ in range(env.num_envs)]
+
+    def run(self, on_steps: Callable[[int], None] = lambda n: None,
+            on_episode: Callable[[float, int], None] = lambda r, n: None):
+        """Acts until should_stop(); reports env steps and finished episodes."""
+        env, network, policy = self.env, self.agent.network, self.agent.collect_policy
+        num_envs = env.num_envs
+        obs, _ = env.reset(seed=self.seed)
+        first = np.ones(num_envs, bool)
+        state = network.initial_state(num_envs)
+        returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
+        version = unrolls.pull_weights(self.client, VARIABLE_TABLE, network.variables)
+        steps = 0
+        try:
+            while not self.should_stop():
+                core = [tuple(np.asarray(s[i]) for s in state) for i in range(num_envs)] \
+                    if state else [None] * num_envs
+                for i, writer in enumerate(self.writers):
+                    writer.observe(obs[i], first[i], core[i])
+                actions, logits, state = policy.step(obs, first, state)
+                actions, logits = actions.numpy(), logits.numpy()
+                obs, rewards, terminated, truncated, _ = env.step(actions)
+                for i, writer in enumerate(self.writers):
+                    writer.act(actions[i], logits[i], rewards[i], terminated[i], truncated[i],
+                               version)
+                returns += rewards
+                lengths += 1
+                first = terminated | truncated
+                for i in np.flatnonzero(first):
+                    on_episode(float(returns[i]), int(lengths[i]))
+                    returns[i], lengths[i] = 0.0, 0
+                steps += 1
+                on_steps(num_envs)
+                if steps % (self.unroll_length * self.pull_period) == 0:
+                    version = unrolls.pull_weights(self.client, VARIABLE_TABLE,
+                                                   network.variables)
+        except WriterStopped:
+            pass
+
+
+def actor_process(config: str, address: str, actor_id: int, num_envs: int, unroll_length: int,
+                  pull_period: int, seed: int, stop, env_steps, episodes):
+    """Entry point of one actor process (multiprocessing 'spawn'): rebuilds the agent from
+    the learner's gin config and acts until `stop` is set. `env_steps` (a shared counter)
+    and `episodes` (a queue of (return, length)) report back to the learner."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from tfrainbow.runtime import quiet
+
+    quiet.filter_reverb_info()
+    import gin
+    import tensorflow as tf
+
+    from tfrainbow import envs, specs
+    from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.get_logger().setLevel("ERROR")
+    gin.parse_config(config)
+    tf.random.set_seed(seed + actor_id)
+    env = envs.make_vector_env(num_envs)
+    agent = builders.build_impala_agent(specs.specs_from_env(env))
+    client = train_impala.connect(address)
+
+    def on_steps(n):
+        with env_steps.get_lock():
+            env_steps.value += n
+
+    actor = ImpalaActor(env, agent, client, unroll_length, stop.is_set, pull_period,
+                        seed=seed + 1000 * actor_id)
+    actor.run(on_steps, lambda ret, length: episodes.put((ret, length)))
+    for writer in actor.writers:
+        writer.close()

@@ -1,0 +1,234 @@
+"""The one-machine IMPALA run: an embedded Reverb server, N actor processes acting with a
+lagging copy of the policy, and a V-trace learner in this process.
+
+Layout under root_dir as for Rainbow: checkpoints/, summaries/, policy/, config.gin,
+results.json. Unrolls in flight are not checkpointed: each is consumed once, and actors
+simply write new ones after a restart.
+"""
+import json
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from typing import Optional
+
+import gin
+import numpy as np
+import reverb
+import tensorflow as tf
+
+from tfrainbow import envs, specs
+from tfrainbow.errors import CheckpointMismatchError, ConfigError, first_line
+from tfrainbow.policies.saver import export_policy
+from tfrainbow.replay import tables, unrolls
+from tfrainbow.runtime import builders
+from tfrainbow.runtime.evaluator import evaluate
+from tfrainbow.runtime.impala_actor import UNROLL_TABLE, VARIABLE_TABLE, actor_process
+from tfrainbow.runtime.progress import Progress
+from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,  # noqa: F401
+                                         writable_root_dir)
+
+
+@gin.configurable
+class ImpalaTrainer:
+    """Builds (or resumes) an IMPALA run under root_dir; `run()` trains and exports.
+
+    Args:
+      num_actors: actor processes (None: one per CPU core); envs_per_actor: vector env size.
+      unroll_length: T; batch_size: unrolls per update (paper: 20 and 32).
+      publish_period: learner updates between weight publications; pull_period: unrolls an
+        actor writes between weight pulls (the policy lag grows with both).
+      queue_size: unrolls the queue holds before actors block (None: 2 batches).
+      The rest as for RainbowTrainer.
+    """
+
+    def __init__(self, root_dir: str, num_actors: Optional[int] = None, envs_per_actor: int = 4,
+                 unroll_length: int = 20, batch_size: int = 32, max_env_steps: int = 1_000_000,
+                 eval_interval: int = 50_000, eval_episodes: int = 10,
+                 target_return: Optional[float] = None, checkpoint_interval: int = 100_000,
+                 log_interval_s: float = 5.0, publish_period: int = 1, pull_period: int = 1,
+                 queue_size: Optional[int] = None, seed: int = 0,
+                 stop_event: Optional[threading.Event] = None):
+        if unroll_length < 1 or batch_size < 1:
+            raise ConfigError(f"ImpalaTrainer needs unroll_length >= 1 and batch_size >= 1, "
+                              f"got {unroll_length} and {batch_size}.")
+        self.root_dir = writable_root_dir(root_dir)
+        self.num_actors = int(num_actors or os.cpu_count() or 1)
+        self.envs_per_actor, self.unroll_length = int(envs_per_actor), int(unroll_length)
+        self.batch_size, self.max_env_steps = int(batch_size), int(max_env_steps)
+        self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
+        self.target_return, self.checkpoint_interval = target_return, int(checkpoint_interval)
+        self.publish_period, self.pull_period = int(publish_period), int(pull_period)
+        self.seed = seed
+        tf.random.set_seed(seed)
+        env_specs = specs.specs_from_env(envs.make_env())
+        self.agent = agent = builders.build_impala_agent(env_specs)
+        if agent.network.core is not None:
+            raise ConfigError("ImpalaTrainer evaluates and exports feedforward policies; "
+                              "set ActorCriticNetwork.lstm_units = None.")
+        self.state = RunState()
+        self.checkpoint = tf.train.Checkpoint(agent=agent, state=self.state)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
+        latest = self.manager.latest_checkpoint
+        if latest:
+            try:
+                self.checkpoint.restore(latest).assert_existing_objects_matched()
+            except (AssertionError, ValueError, tf.errors.OpError) as error:
+                raise CheckpointMismatchError(
+                    f"The checkpoint {latest} does not match the network configured now "
+                    f"({first_line(error)[:200]}): resume with --gin_file={self.root_dir}/"
+                    "config.gin or use a new --root_dir.") from None
+        self.config = gin.config_str()
+        with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
+            f.write(self.config)
+
+        variables = agent.network.variables
+        signature = unrolls.unroll_signature(env_specs.observation_spec, agent.num_actions,
+                                             unroll_length)
+        self.server = reverb.Server([
+            tables.unroll_queue_table(UNROLL_TABLE, signature, queue_size or 2 * batch_size),
+            tables.variable_table(VARIABLE_TABLE, unrolls.weights_signature(variables))],
+            port=None)
+        self.address = f"localhost:{self.server.port}"
+        self.client = connect(self.address)
+        self.publisher = unrolls.WeightsPublisher(self.client, VARIABLE_TABLE)
+        self.dataset = unrolls.unroll_dataset(self.address, UNROLL_TABLE, batch_size,
+                                              rate_limiter_timeout_ms=1000)
+        self._iterator = iter(self.dataset)
+        self._step_fn = tf.function(self._step)
+        self.stop = stop_event or threading.Event()
+        self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
+        self.lags = []  # policy lag (learner step - behaviour step) of every trained step
+
+    def _step(self, iterator):
+        unroll, versions = next(iterator)
+        lag = self.agent.train_step - versions  # [T, B], before this update
+        info = self.agent.train(unroll)
+        return info, lag
+
+    def _spawn_actors(self, context, stop, env_steps, episodes):
+        processes = []
+        for actor_id in range(self.num_actors):
+            process = context.Process(
+                target=actor_process, name=f"actor-{actor_id}", daemon=True,
+                args=(self.config, self.address, actor_id, self.envs_per_actor,
+                      self.unroll_length, self.pull_period, self.seed, stop, env_steps,
+                      episodes))
+            process.start()
+            processes.append(process)
+        return processes
+
+    def evaluate(self, env_steps: int, progress: Progress):
+        """Greedy evaluation episodes; logged to TensorBoard and the progress line."""
+        result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
+                          seed=self.seed + 10_000)
+        with self.summaries.as_default(step=env_steps):
+            tf.summary.scalar("eval/mean_return", result.mean)
+        progress.eval(env_steps, result)
+        return result
+
+    def run(self) -> dict:
+        """Trains until max_env_steps or target_return; checkpoints; exports; results."""
+        previous_handlers = install_stop_signals(self.stop)
+        context = multiprocessing.get_context("spawn")
+        actor_stop, episodes = context.Event(), context.Queue()
+        env_steps = context.Value("q", int(self.state.env_steps))
+        agent, start_steps = self.agent, int(self.state.env_steps)
+        self.publisher.publish(int(agent.train_step), agent.network.variables)
+        processes = self._spawn_actors(context, actor_stop, env_steps, episodes)
+        progress = Progress(self.max_env_steps, start_steps=start_steps,
+                            start_updates=int(agent.train_step), interval_s=5.0)
+        progress.say(f"IMPALA: {self.num_actors} actor processes x {self.envs_per_actor} envs, "
+                     f"unrolls of {self.unroll_length}, batches of {self.batch_size}.")
+        returns, num_episodes = [], int(self.state.episodes)
+        next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
+        next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
+        result, reached = None, False
+
+        def save():
+            self.state.env_steps.assign(env_steps.value)
+            self.state.episodes.assign(num_episodes)
+            self.manager.save(checkpoint_number=env_steps.value)
+
+        try:
+            while not self.stop.is_set() and env_steps.value < self.max_env_steps:
+                dead = [p.name for p in processes if not p.is_alive()]
+                if dead:
+                    raise RuntimeError(f"IMPALA actor process(es) {dead} died; see above.")
+                try:
+                    info, lag = self._step_fn(self._iterator)
+                    self.lags.append(lag.numpy().ravel())
+                    if int(agent.train_step) % self.publish_period == 0:
+                        self.publisher.publish(int(agent.train_step), agent.network.variables)
+                except tf.errors.OutOfRangeError:  # no unroll within the timeout
+                    self._iterator = iter(self.dataset)
+                while True:
+                    try:
+                        ret, _ = episodes.get_nowait()
+                    except queue.Empty:
+                        break
+                    returns.append(ret)
+                    num_episodes += 1
+                steps = env_steps.value
+                if progress.due():
+                    recent = np.concatenate(self.lags[-20:]) if self.lags else np.zeros(1)
+                    line = progress.update(steps, num_episodes, int(agent.train_step),
+                                           returns[-100:], self.client.server_info()[
+                                               UNROLL_TABLE].current_size)
+                    with self.summaries.as_default(step=steps):
+                        for name, value in line.items():
+                            tf.summary.scalar(name, value)
+                        tf.summary.scalar("train/policy_lag_mean", float(recent.mean()))
+                        tf.summary.histogram("train/policy_lag", recent)
+                if steps >= next_eval:
+                    next_eval += self.eval_interval
+                    result = self.evaluate(steps, progress)
+                    if self.target_return is not None and result.mean >= self.target_return:
+                        reached = True
+                        break
+                if steps >= next_checkpoint:
+                    next_checkpoint += self.checkpoint_interval
+                    save()
+        finally:
+            actor_stop.set()
+            for process in processes:
+                process.join(timeout=20)
+                if process.is_alive():
+                    process.terminate()
+            save()
+            for signum, handler in previous_handlers.items():
+                import signal
+
+                signal.signal(signum, handler)
+        interrupted = not reached and env_steps.value < self.max_env_steps
+        if not reached and not interrupted:
+            result = self.evaluate(env_steps.value, progress)
+        lags = np.concatenate(self.lags) if self.lags else np.zeros(1)
+        results = {"env_steps": env_steps.value, "updates": int(agent.train_step),
+                   "episodes": num_episodes, "wall_clock_s": round(progress.elapsed(), 1),
+                   "env_steps_per_s": round((env_steps.value - start_steps)
+                                            / max(progress.elapsed(), 1e-9), 1),
+                   "num_actors": self.num_actors, "interrupted": interrupted,
+                   "policy_lag": {"mean": float(lags.mean()),
+                                  "p50": float(np.percentile(lags, 50)),
+                                  "p90": float(np.percentile(lags, 90)),
+                                  "max": float(lags.max())},
+                   "policy_dir": export_policy(agent.policy,
+                                               os.path.join(self.root_dir, "policy")),
+                   "eval_mean_return": result.mean if result else None,
+                   "eval_std_return": result.std if result else None,
+                   "target_return": self.target_return, "target_reached": reached}
+        with open(os.path.join(self.root_dir, "results.json"), "w") as f:
+            json.dump(results, f, indent=2)
+        self.close()
+        return results
+
+    def close(self):
+        """Flushes summaries and stops the embedded Reverb server."""
+        self.summaries.flush()
+        self.publisher.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
