@@ -6,7 +6,7 @@ The run's own config (ROOT_DIR/config.gin) is read unless --gin_file is given.
 """
 from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 flags.DEFINE_string("output_dir", None, "Where to write the SavedModel; default ROOT_DIR/policy.")
 

@@ -4,7 +4,7 @@
 """
 from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 flags.DEFINE_string("reverb_address", None, "host:port of a running Reverb server; default: "
                     "start one in this process.")

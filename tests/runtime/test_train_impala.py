@@ -1,6 +1,5 @@
 """IMPALA on one machine with real actor processes and a real Reverb server."""
 import numpy as np
-import pytest
 import gin
 
 from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)

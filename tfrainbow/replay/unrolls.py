@@ -6,6 +6,7 @@ import numpy as np
 import reverb
 import tensorflow as tf
 
+from tfrainbow.replay.writers import flush_or_stop
 from tfrainbow.specs import Trajectory
 
 STEP_FIELDS = ("action", "reward", "terminated", "truncated", "behaviour_logits",
@@ -82,15 +83,7 @@ class UnrollWriter:
         self._flush(self._max_in_flight_items)
 
     def _flush(self, block_until_num_items: int):
-        from tfrainbow.replay.writers import WriterStopped
-
-        while True:
-            try:
-                self._writer.flush(block_until_num_items, timeout_ms=self._poll_ms)
-                return
-            except reverb.errors.DeadlineExceededError:
-                if self._should_stop():
-                    raise WriterStopped() from None
+        flush_or_stop(self._writer, block_until_num_items, self._poll_ms, self._should_stop)
 
     def close(self):
         """Closes the underlying TrajectoryWriter."""

@@ -9,7 +9,7 @@ environment stream, m = min(n, steps left in the episode):
 Observations are referenced from the writer's history, not copied: s_t and s_t+n of
 different items share stored chunks.
 """
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 import numpy as np
 import reverb
@@ -32,6 +32,19 @@ def window_return(rewards, gamma: float, terminated: bool):
 
 class WriterStopped(Exception):
     """A blocking write was abandoned because the run is stopping."""
+
+
+def flush_or_stop(writer: reverb.TrajectoryWriter, block_until_num_items: int, poll_ms: int,
+                  should_stop: Callable[[], bool]):
+    """writer.flush(block_until_num_items), polling every poll_ms; WriterStopped once
+    should_stop() is true, so an insert the rate limiter holds back cannot hang a shutdown."""
+    while True:
+        try:
+            writer.flush(block_until_num_items, timeout_ms=poll_ms)
+            return
+        except reverb.errors.DeadlineExceededError:
+            if should_stop():
+                raise WriterStopped() from None
 
 
 class NStepTransitionWriter:
@@ -116,13 +129,7 @@ class NStepTransitionWriter:
     def flush(self, block_until_num_items: int = 0):
         """Blocks until at most `block_until_num_items` items are unconfirmed by the server
         (inserts the rate limiter holds back wait here); raises WriterStopped on stop."""
-        while True:
-            try:
-                self._writer.flush(block_until_num_items, timeout_ms=self._poll_ms)
-                return
-            except reverb.errors.DeadlineExceededError:
-                if self._should_stop():
-                    raise WriterStopped() from None
+        flush_or_stop(self._writer, block_until_num_items, self._poll_ms, self._should_stop)
 
     def close(self):
         """Closes the underlying TrajectoryWriter (pending items are dropped)."""

@@ -1,7 +1,7 @@
 """IMPALA actor: runs the sampling (behaviour) policy on a vector env and writes unrolls;
 pulls the learner's newest weights from the variable table every `pull_period` unrolls."""
 import os
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 

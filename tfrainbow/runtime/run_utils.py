@@ -1,5 +1,6 @@
 """Pieces both training runs share: the run directory, the Reverb connection, counters
 that a resumed run continues from, and graceful stop signals."""
+import json
 import os
 import signal
 import threading
@@ -7,7 +8,8 @@ import threading
 import reverb
 import tensorflow as tf
 
-from tfrainbow.errors import ReverbUnavailableError, RootDirError, first_line
+from tfrainbow.errors import (CheckpointMismatchError, ReverbUnavailableError, RootDirError,
+                              first_line)
 
 
 def writable_root_dir(root_dir: str) -> str:
@@ -61,3 +63,26 @@ def install_stop_signals(stop: threading.Event) -> dict:
 
     return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT,
                                                                   signal.SIGTERM)}
+
+
+def restore_latest(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
+                   root_dir: str):
+    """Restores the latest checkpoint, if any; one clear error when it does not match the
+    objects configured now (a different network, say). Nothing is written."""
+    latest = manager.latest_checkpoint
+    if not latest:
+        return
+    try:
+        checkpoint.restore(latest).assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as error:
+        raise CheckpointMismatchError(
+            f"The checkpoint {latest} does not match the network configured now "
+            f"({first_line(error)[:200]}): resume with the run's own config "
+            f"(--gin_file={root_dir}/config.gin) or use a new --root_dir.") from None
+
+
+def write_results(root_dir: str, results: dict) -> dict:
+    """Writes root_dir/results.json and returns the results."""
+    with open(os.path.join(root_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    return results

@@ -5,12 +5,11 @@ Layout under root_dir as for Rainbow: checkpoints/, summaries/, policy/, config.
 results.json. Unrolls in flight are not checkpointed: each is consumed once, and actors
 simply write new ones after a restart.
 """
-import json
 import multiprocessing
 import os
 import queue
+import signal
 import threading
-import time
 from typing import Optional
 
 import gin
@@ -19,7 +18,7 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import envs, specs
-from tfrainbow.errors import CheckpointMismatchError, ConfigError, first_line
+from tfrainbow.errors import ConfigError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay import tables, unrolls
 from tfrainbow.runtime import builders
@@ -27,7 +26,7 @@ from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.impala_actor import UNROLL_TABLE, VARIABLE_TABLE, actor_process
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,  # noqa: F401
-                                         writable_root_dir)
+                                         restore_latest, writable_root_dir, write_results)
 
 
 @gin.configurable
@@ -71,15 +70,7 @@ class ImpalaTrainer:
         self.checkpoint = tf.train.Checkpoint(agent=agent, state=self.state)
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
-        latest = self.manager.latest_checkpoint
-        if latest:
-            try:
-                self.checkpoint.restore(latest).assert_existing_objects_matched()
-            except (AssertionError, ValueError, tf.errors.OpError) as error:
-                raise CheckpointMismatchError(
-                    f"The checkpoint {latest} does not match the network configured now "
-                    f"({first_line(error)[:200]}): resume with --gin_file={self.root_dir}/"
-                    "config.gin or use a new --root_dir.") from None
+        restore_latest(self.checkpoint, self.manager, self.root_dir)
         self.config = gin.config_str()
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(self.config)
@@ -199,8 +190,6 @@ class ImpalaTrainer:
                     process.terminate()
             save()
             for signum, handler in previous_handlers.items():
-                import signal
-
                 signal.signal(signum, handler)
         interrupted = not reached and env_steps.value < self.max_env_steps
         if not reached and not interrupted:
@@ -220,8 +209,7 @@ class ImpalaTrainer:
                    "eval_mean_return": result.mean if result else None,
                    "eval_std_return": result.std if result else None,
                    "target_return": self.target_return, "target_reached": reached}
-        with open(os.path.join(self.root_dir, "results.json"), "w") as f:
-            json.dump(results, f, indent=2)
+        write_results(self.root_dir, results)
         self.close()
         return results
 

@@ -7,7 +7,6 @@ Deadlock-freedom: the actor runs in its own thread and the learner in the main t
 rate-limited insert never stalls the learner that would unblock it, nor the reverse. Every
 blocking Reverb call polls with a timeout and gives up once the run is stopping.
 """
-import json
 import os
 import signal
 import threading
@@ -20,14 +19,14 @@ import tensorflow as tf
 
 from tfrainbow import envs, specs
 from tfrainbow.agents.rainbow import NON_FINITE_LOSS
-from tfrainbow.errors import CheckpointMismatchError, NonFiniteLossError, first_line
+from tfrainbow.errors import NonFiniteLossError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.actor import Actor
 from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,
-                                         writable_root_dir)
+                                         restore_latest, writable_root_dir, write_results)
 
 
 @gin.configurable
@@ -62,7 +61,7 @@ class RainbowTrainer:
                                               state=self.state)
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
-        self._restore()
+        restore_latest(self.checkpoint, self.manager, self.root_dir)
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(gin.config_str())
 
@@ -89,18 +88,6 @@ class RainbowTrainer:
             self.progress.say(f"Resuming {self.root_dir}: {self.actor.env_steps:,} env steps, "
                               f"{int(agent.train_step):,} updates, {self.replay_size():,} "
                               "transitions in replay.")
-
-    def _restore(self):
-        latest = self.manager.latest_checkpoint
-        if not latest:
-            return
-        try:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.OpError) as error:
-            raise CheckpointMismatchError(
-                f"The checkpoint {latest} does not match the network configured now "
-                f"({first_line(error)[:200]}): resume with the run's own config "
-                f"(--gin_file={self.root_dir}/config.gin) or use a new --root_dir.") from None
 
     def replay_size(self) -> int:
         """Transitions in the replay table now."""
@@ -194,8 +181,7 @@ class RainbowTrainer:
                    "eval_mean_return": result.mean if result else None,
                    "eval_std_return": result.std if result else None,
                    "target_return": self.target_return, "target_reached": reached}
-        with open(os.path.join(self.root_dir, "results.json"), "w") as f:
-            json.dump(results, f, indent=2)
+        write_results(self.root_dir, results)
         self.close()
         return results
 
