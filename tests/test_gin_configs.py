@@ -26,6 +26,12 @@ EXPECTED = {
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": None, "target_return": 475.0,
     },
+    "impala/atari.gin": {
+        "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
+        "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
+        "max_gradient_norm": 40.0, "reward_clipping": "abs_one", "learning_rate": 6e-4,
+        "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99,
+    },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
         "dueling": True, "noisy": True, "distributional": True, "gamma": 0.99, "n_step": 3,
@@ -71,7 +77,10 @@ def impala_values(agent, env):
             "target_return": trainer.get("target_return"), "discount": agent.discount,
             "baseline_cost": agent.baseline_cost, "entropy_cost": agent.entropy_cost,
             "max_gradient_norm": agent.max_gradient_norm,
-            "reward_clipping": agent.reward_clipping}
+            "reward_clipping": agent.reward_clipping,
+            "learning_rate": float(agent.optimizer.learning_rate),
+            "optimizer_epsilon": agent.optimizer.epsilon,
+            "rmsprop_rho": getattr(agent.optimizer, "rho", None)}
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -83,7 +92,8 @@ def test_gin_file_parses_binds_and_sets_its_values(name):
     else:
         got = built_values(builders.build_rainbow_agent(specs.specs_from_env(env)), env)
     for key, expected in EXPECTED[name].items():
-        assert got[key] == pytest.approx(expected), key
+        assert got[key] == (expected if expected is None or isinstance(expected, str)
+                            else pytest.approx(expected)), key
     env.close()
 
 

@@ -7,12 +7,17 @@ from tfrainbow.errors import ConfigError, UnknownEnvironmentError  # noqa: F401
 
 @gin.configurable
 def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
-    """gymnasium.make(env_id) with one clear error for an unknown id."""
+    """gymnasium.make(env_id) with one clear error for an unknown id. ALE ids get the
+    standard Atari preprocessing (tfrainbow.envs.atari, evaluation settings by default)."""
     if env_id.startswith("ALE/"):
         import ale_py  # registers the ALE/ ids
 
         gym.register_envs(ale_py)
     try:
+        if env_id.startswith("ALE/") and env_id in gym.registry:
+            from tfrainbow.envs import atari
+
+            return atari.make_atari_env(env_id, **kwargs)
         return gym.make(env_id, max_episode_steps=max_episode_steps, **kwargs)
     except gym.error.Error as error:
         if env_id not in gym.registry:
@@ -24,10 +29,18 @@ def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
 
 @gin.configurable
 def make_vector_env(num_envs: int = 1, env_fn=make_env):
-    """A synchronous gymnasium vector env that autoresets in SAME_STEP mode: an ended
-    episode's last observation is in info["final_obs"], the returned one starts the next."""
+    """A vector env of the configured env that autoresets in SAME_STEP mode: an ended
+    episode's last observation is in info["final_obs"], the returned one starts the next.
+    Synchronous gymnasium envs, or ale-py's AtariVectorEnv for ALE ids."""
     if num_envs < 1:
         raise ConfigError(f"num_envs must be >= 1, got {num_envs}.")
+    probe = env_fn()
+    env_id = probe.spec.id if probe.spec else ""
+    probe.close()
+    if env_id.startswith("ALE/"):  # C++ threads do the Atari preprocessing for the batch
+        from tfrainbow.envs import atari
+
+        return atari.make_atari_vector_env(env_id, num_envs)
     return gym.vector.SyncVectorEnv(
         [env_fn for _ in range(num_envs)],
         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)

@@ -11,6 +11,7 @@ import tensorflow as tf
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.agents.rainbow import RainbowAgent
+from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options with gin)
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.actor_critic import ActorCriticNetwork

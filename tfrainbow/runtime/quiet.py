@@ -1,5 +1,6 @@
 """Quiet by default: drops the INFO lines Reverb's C++ core prints on every start,
-checkpoint and stop. Everything else on stderr, errors and warnings included, passes."""
+checkpoint and stop, and ale-py's banner. Everything else on stderr, errors and warnings
+included, passes."""
 import atexit
 import os
 import threading
@@ -10,8 +11,14 @@ REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint
                b"Stored checkpoint to", b"Shutting down replay server")
 
 
+# ale-py's banner, printed whenever an Atari ROM loads (in every actor process).
+ALE_BANNER = (b"A.L.E: Arcade Learning Environment", b"[Powered by Stella]")
+
+
 def is_reverb_info(line: bytes) -> bool:
-    """Whether a stderr line is one of Reverb's unconditional INFO lines."""
+    """Whether a stderr line is one of Reverb's unconditional INFO lines or ALE's banner."""
+    if line.startswith(ALE_BANNER):
+        return True
     return line.startswith(b"[reverb/cc/") and any(text in line for text in REVERB_INFO)
 
 
