@@ -25,12 +25,13 @@ EXPECTED = {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": None, "target_return": 475.0,
+        "encoder": "MLPEncoder",
     },
     "impala/atari.gin": {
         "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": "abs_one", "learning_rate": 6e-4,
-        "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99,
+        "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99, "encoder": "ImpalaResNet",
     },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
@@ -80,7 +81,8 @@ def impala_values(agent, env):
             "reward_clipping": agent.reward_clipping,
             "learning_rate": float(agent.optimizer.learning_rate),
             "optimizer_epsilon": agent.optimizer.epsilon,
-            "rmsprop_rho": getattr(agent.optimizer, "rho", None)}
+            "rmsprop_rho": getattr(agent.optimizer, "rho", None),
+            "encoder": type(agent.network.encoder).__name__}
 
 
 @pytest.mark.parametrize("name", SHIPPED)

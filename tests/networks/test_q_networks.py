@@ -70,3 +70,21 @@ def test_nature_cnn_scales_uint8_frames():
                                rtol=1e-4, atol=1e-5)
     net = RainbowNetwork(NatureCNN(), num_actions=6)
     assert net(tf.constant(frames)).shape == (2, 6, 51)
+
+
+def test_impala_resnet_shape_and_parameter_count():
+    from tfrainbow.networks.encoders import ImpalaResNet
+
+    net = ImpalaResNet()
+    frames = np.random.randint(0, 256, (2, 84, 84, 4)).astype(np.uint8)
+    assert net(tf.constant(frames)).shape == (2, 256)
+
+    def conv(c_in, c_out):  # 3x3 kernel + bias
+        return 9 * c_in * c_out + c_out
+
+    sections = [(4, 16), (16, 32), (32, 32)]
+    expected = sum(conv(i, o) + 4 * conv(o, o) for i, o in sections)  # conv + 2 blocks x 2
+    expected += 11 * 11 * 32 * 256 + 256  # 84 -> 42 -> 21 -> 11 after three stride-2 pools
+    assert sum(int(np.prod(v.shape)) for v in net.trainable_variables) == expected
+    np.testing.assert_allclose(net(tf.constant(frames / 255.0, tf.float32)),
+                               net(tf.constant(frames)), rtol=1e-4, atol=1e-5)

@@ -49,3 +49,48 @@ class NatureCNN(tf.keras.layers.Layer):
         for layer in self._convs:
             x = layer(x)
         return self._flatten(x)
+
+
+class _ResidualBlock(tf.keras.layers.Layer):
+    """x + conv(relu(conv(relu(x)))), 3x3 convolutions keeping the channels."""
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__(**kwargs)
+        self._conv_0 = tf.keras.layers.Conv2D(channels, 3, padding="same", name="conv_0")
+        self._conv_1 = tf.keras.layers.Conv2D(channels, 3, padding="same", name="conv_1")
+
+    def call(self, x):
+        return x + self._conv_1(tf.nn.relu(self._conv_0(tf.nn.relu(x))))
+
+
+@gin.configurable
+class ImpalaResNet(tf.keras.layers.Layer):
+    """The deep network of Espeholt et al. 2018 (Fig. 3, right), without its LSTM: three
+    sections (16, 32, 32 channels) of conv 3x3 -> max-pool 3x3 stride 2 -> two residual
+    blocks, then ReLU -> fully connected 256 -> ReLU. [B, 84, 84, 4] -> [B, 256]."""
+
+    def __init__(self, channels=(16, 32, 32), hidden_units: int = 256, **kwargs):
+        super().__init__(**kwargs)
+        self.channels, self.hidden_units = tuple(channels), int(hidden_units)
+        self._sections = []
+        for i, c in enumerate(self.channels):
+            self._sections.append([
+                tf.keras.layers.Conv2D(c, 3, padding="same", name=f"section_{i}_conv"),
+                tf.keras.layers.MaxPool2D(3, strides=2, padding="same"),
+                _ResidualBlock(c, name=f"section_{i}_block_0"),
+                _ResidualBlock(c, name=f"section_{i}_block_1")])
+        self._flatten = tf.keras.layers.Flatten()
+        self._dense = tf.keras.layers.Dense(self.hidden_units, activation="relu", name="fc")
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels,
+                "hidden_units": self.hidden_units}
+
+    def call(self, observations, training=None):
+        x = tf.cast(observations, self.compute_dtype)
+        if observations.dtype == tf.uint8:
+            x = x / 255.0
+        for section in self._sections:
+            for layer in section:
+                x = layer(x)
+        return self._dense(self._flatten(tf.nn.relu(x)))
