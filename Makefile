@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # TF 2.15 and dm-reverb 0.14.0 publish wheels for CPython 3.9-3.11 only.
 PYTHON_CANDIDATES := python3.11 python3.10 python3.9
 
-.PHONY: install test demo clean
+.PHONY: install test demo bench clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,14 @@ demo: install
 	$(PY) -m binaries.train_rainbow --gin_file=gin/rainbow/cartpole.gin --root_dir=$(DEMO_DIR)
 	$(PY) -m binaries.evaluate --policy_dir=$(DEMO_DIR)/policy --num_episodes=10
 	$(PY) -m binaries.plot --output=$(DEMO_DIR)/returns.png $(DEMO_DIR)
+
+# Side-by-side speed (scripts, not tests). tf-agents 0.19 pins typing-extensions 4.5.0,
+# below what gymnasium 1.x and grpcio need, so it is installed without that pin.
+bench: install
+	$(PY) -m pip install --quiet --no-deps tf-agents==0.19.0
+	$(PY) -m pip install --quiet "gym==0.23.0" cloudpickle pygame
+	$(PY) benchmarks/learner_throughput.py --rounds=3 --steps=100 --out=runs/bench-learner.json
+	$(PY) benchmarks/jit_compile.py --network=mlp --rounds=3 --steps=100
 
 clean:
 	rm -rf $(VENV) *.egg-info
