@@ -53,6 +53,9 @@ class Trajectory(NamedTuple):
     r_t and the two episode-end flags of that step. observation[T] is the bootstrap
     observation; first[t] marks x_t as an episode's first observation (LSTM resets);
     core_state is the behaviour network's core state before x_0 (() without a core).
+    truncation_value[t] is the behaviour network's value of the final observation where a
+    time limit cut the episode at step t (0 elsewhere; None: no truncations): the target
+    bootstraps from it, since the unroll holds the next episode's first observation there.
     """
 
     observation: Any  # [T + 1, B, *obs_shape]
@@ -63,6 +66,7 @@ class Trajectory(NamedTuple):
     truncated: Any  # [T, B] bool
     behaviour_logits: Any  # [T, B, A] float32
     core_state: Any = ()  # nest of [B, ...]
+    truncation_value: Any = None  # [T, B]: V(final observation) where a time limit ended
 
 
 _SUPPORTED = "tfrainbow supports Box and Discrete spaces"

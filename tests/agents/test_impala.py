@@ -25,9 +25,9 @@ def random_unroll(rng, T=5, B=3, lstm=None):
         action=rng.integers(0, 2, (T, B)),
         reward=rng.normal(size=(T, B)).astype(np.float32),
         terminated=rng.random((T, B)) < 0.15,
-        truncated=rng.random((T, B)) < 0.05,
+        truncated=rng.random((T, B)) < 0.2,
         behaviour_logits=rng.normal(size=(T, B, 2)).astype(np.float32),
-        core_state=core)
+        core_state=core, truncation_value=rng.normal(size=(T, B)).astype(np.float32))
 
 
 def log_softmax(x):
@@ -37,7 +37,7 @@ def log_softmax(x):
 def test_loss_terms_match_an_independent_computation():
     agent, rng = make_agent(discount=0.9, baseline_cost=0.5, entropy_cost=0.01), \
         np.random.default_rng(0)
-    unroll = random_unroll(rng)
+    unroll = random_unroll(rng, T=8, B=4)
     loss, extra = agent.loss(unroll)
     logits, values, _ = agent.network(unroll.observation, unroll.first, ())
     logits, values = logits.numpy(), values.numpy()
@@ -46,7 +46,11 @@ def test_loss_terms_match_an_independent_computation():
     behaviour_logp = np.take_along_axis(log_softmax(unroll.behaviour_logits),
                                         unroll.action[..., None], -1)[..., 0]
     discounts = 0.9 * ~(unroll.terminated | unroll.truncated)
-    vs, pg_adv = numpy_vtrace(target_logp - behaviour_logp, discounts, unroll.reward,
+    # A time-limit end (truncated, not terminated) bootstraps from V(final observation).
+    time_limit = unroll.truncated & ~unroll.terminated
+    assert time_limit.any()
+    rewards = unroll.reward + 0.9 * time_limit * unroll.truncation_value
+    vs, pg_adv = numpy_vtrace(target_logp - behaviour_logp, discounts, rewards,
                               values[:-1], values[-1], 1.0, 1.0, 1.0)
     pg = -(target_logp * pg_adv).sum()
     baseline = 0.5 * 0.5 * ((vs - values[:-1]) ** 2).sum()

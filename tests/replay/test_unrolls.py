@@ -23,8 +23,9 @@ def test_unrolls_round_trip_in_order_with_their_logits():
         step = dict(observation=obs, first=first, action=int(rng.integers(A)),
                     logits=rng.normal(size=A).astype(np.float32), reward=float(t),
                     terminated=t == 1, truncated=False, version=10 + t)
+        step["truncation_value"] = 2.5 if t == 4 else 0.0
         writer.act(step["action"], step["logits"], step["reward"], step["terminated"],
-                   False, step["version"])
+                   False, step["version"], step["truncation_value"])
         steps.append(step)
     last_obs = rng.normal(size=2).astype(np.float32)
     writer.observe(last_obs, False)  # the bootstrap observation completes unroll 2
@@ -43,6 +44,8 @@ def test_unrolls_round_trip_in_order_with_their_logits():
         np.testing.assert_array_equal(batch.reward[:, b], [s["reward"] for s in window])
         np.testing.assert_array_equal(batch.terminated[:, b], [s["terminated"] for s in window])
         np.testing.assert_array_equal(versions[:, b], [s["version"] for s in window])
+        np.testing.assert_array_equal(batch.truncation_value[:, b],
+                                      [s["truncation_value"] for s in window])
     assert batch.observation.shape == (T + 1, 2, 2) and batch.action.shape == (T, 2)
     # Consumed once: the queue is empty now.
     assert reverb.Client(address).server_info()["unrolls"].current_size == 0

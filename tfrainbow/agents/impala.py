@@ -29,8 +29,9 @@ class ImpalaAgent(tf.Module):
       clip_rho_threshold, clip_pg_rho_threshold, lambda_: V-trace's rho_bar, rho_bar_pg
         and lambda.
       reward_clipping: None or "abs_one" (clip to [-1, 1], the paper's Atari setting).
-    A truncated step (time limit) ends the trace with its reward alone: the bootstrap value
-    of its final observation is not part of the unroll.
+    At a truncated step (time limit) the target is r_t + gamma V(final observation), from the
+    unroll's `truncation_value` (the behaviour network's value, so lagging by the policy
+    lag); reward clipping applies to r_t only.
     """
 
     def __init__(self, observation_spec: tf.TensorSpec, action_spec: tf.TensorSpec,
@@ -82,9 +83,14 @@ class ImpalaAgent(tf.Module):
         rewards = tf.cast(unroll.reward, tf.float32)
         if self.reward_clipping == "abs_one":
             rewards = tf.clip_by_value(rewards, -1.0, 1.0)
-        not_ended = 1.0 - tf.cast(tf.logical_or(tf.cast(unroll.terminated, tf.bool),
-                                                tf.cast(unroll.truncated, tf.bool)), tf.float32)
+        terminated = tf.cast(unroll.terminated, tf.bool)
+        truncated = tf.logical_and(tf.cast(unroll.truncated, tf.bool), ~terminated)
+        not_ended = 1.0 - tf.cast(tf.logical_or(terminated, truncated), tf.float32)
         discounts = self.discount * not_ended  # [T, B]
+        if unroll.truncation_value is not None:
+            # A time limit is not a terminal: bootstrap from V(final observation) there.
+            rewards += self.discount * tf.cast(truncated, tf.float32) * tf.cast(
+                unroll.truncation_value, tf.float32)
         returns = vtrace.from_logits(unroll.behaviour_logits, target_logits, unroll.action,
                                      discounts, rewards, values, bootstrap_value,
                                      **self.vtrace_kwargs)

@@ -10,7 +10,7 @@ from tfrainbow.replay.writers import flush_or_stop
 from tfrainbow.specs import Trajectory
 
 STEP_FIELDS = ("action", "reward", "terminated", "truncated", "behaviour_logits",
-               "policy_version")
+               "policy_version", "truncation_value")
 
 
 def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
@@ -27,7 +27,7 @@ def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
         "action": spec([T], tf.int64), "reward": spec([T], tf.float32),
         "terminated": spec([T], tf.bool), "truncated": spec([T], tf.bool),
         "behaviour_logits": spec([T, num_actions], tf.float32),
-        "policy_version": spec([T], tf.int64),
+        "policy_version": spec([T], tf.int64), "truncation_value": spec([T], tf.float32),
     }
     if core_state_spec:
         signature["core_state"] = tuple(core_state_spec)
@@ -62,12 +62,14 @@ class UnrollWriter:
         if self._t - self._start == self.unroll_length:
             self._write_unroll()
 
-    def act(self, action, logits, reward, terminated, truncated, policy_version):
+    def act(self, action, logits, reward, terminated, truncated, policy_version,
+            truncation_value=0.0):
         """Closes step t with a_t, its behaviour logits and what the env returned."""
         self._writer.append({"action": np.int64(action), "behaviour_logits": np.asarray(
             logits, np.float32), "reward": np.float32(reward),
             "terminated": np.bool_(terminated), "truncated": np.bool_(truncated),
-            "policy_version": np.int64(policy_version)})
+            "policy_version": np.int64(policy_version),
+            "truncation_value": np.float32(truncation_value)})
 
     def _write_unroll(self):
         history, start, end = self._writer.history, self._start, self._t
@@ -108,7 +110,8 @@ def unroll_dataset(server_address: str, table: str, batch_size: int,
             action=swap(data["action"]), reward=swap(data["reward"]),
             terminated=swap(data["terminated"]), truncated=swap(data["truncated"]),
             behaviour_logits=swap(data["behaviour_logits"]),
-            core_state=data.get("core_state", ())), swap(data["policy_version"])
+            core_state=data.get("core_state", ()),
+            truncation_value=swap(data["truncation_value"])), swap(data["policy_version"])
 
     return (dataset.batch(batch_size, drop_remainder=True).map(time_major)
             .prefetch(tf.data.AUTOTUNE))

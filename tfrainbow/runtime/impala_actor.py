@@ -23,6 +23,17 @@ class ImpalaActor:
         self.writers = [unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
                         for _ in range(env.num_envs)]
 
+    def _truncation_values(self, terminated, truncated, info):
+        """V(final observation) of the envs a time limit (not a terminal) just ended; 0
+        elsewhere. One batched value call for all of them."""
+        values = np.zeros(len(terminated), np.float32)
+        cut = np.flatnonzero(np.asarray(truncated) & ~np.asarray(terminated))
+        if len(cut):
+            final = np.stack([info["final_obs"][i] for i in cut])
+            _, final_values, _ = self.agent.network(final[None])  # feedforward: [1, k]
+            values[cut] = final_values.numpy()[0]
+        return values
+
     def run(self, on_steps: Callable[[int], None] = lambda n: None,
             on_episode: Callable[[float, int], None] = lambda r, n: None):
         """Acts until should_stop(); reports env steps and finished episodes."""
@@ -42,10 +53,11 @@ class ImpalaActor:
                     writer.observe(obs[i], first[i], core[i])
                 actions, logits, state = policy.step(obs, first, state)
                 actions, logits = actions.numpy(), logits.numpy()
-                obs, rewards, terminated, truncated, _ = env.step(actions)
+                obs, rewards, terminated, truncated, info = env.step(actions)
+                truncation_values = self._truncation_values(terminated, truncated, info)
                 for i, writer in enumerate(self.writers):
                     writer.act(actions[i], logits[i], rewards[i], terminated[i], truncated[i],
-                               version)
+                               version, truncation_values[i])
                 returns += rewards
                 lengths += 1
                 first = terminated | truncated
