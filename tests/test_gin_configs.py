@@ -21,6 +21,22 @@ EXPECTED = {
         "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10,
     },
+    "rainbow/atari.gin": {
+        "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
+        "dueling": True, "noisy": True, "distributional": True, "sigma0": 0.5,
+        "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 2000,
+        "learning_rate": 6.25e-5, "adam_epsilon": 1.5e-4, "prioritized": True,
+        "priority_exponent": 0.5, "batch_size": 32, "max_size": 1000000, "min_size": 20000,
+        "updates_per_transition": 0.25, "importance_exponent": 0.4, "clip_rewards": True,
+        "hidden_units": (512,),
+    },
+    "rainbow/atari100k.gin": {
+        "env_id": "ALE/Pong-v5", "n_step": 20, "target_update_period": 2000,
+        "learning_rate": 1e-4, "adam_epsilon": 1.5e-4, "sigma0": 0.1, "min_size": 1600,
+        "updates_per_transition": 1.0, "hidden_units": (256,), "batch_size": 32,
+        "num_atoms": 51, "v_min": -10.0, "v_max": 10.0, "clip_rewards": True,
+        "max_env_steps": 100000,
+    },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
@@ -61,6 +77,10 @@ def built_values(agent, env):
         "batch_size": replay.batch_size, "max_size": replay.max_size,
         "min_size": replay.min_size, "target_return": trainer.get("target_return"),
         "eval_episodes": trainer.get("eval_episodes"),
+        "max_env_steps": trainer.get("max_env_steps"),
+        "updates_per_transition": replay.updates_per_transition,
+        "importance_exponent": replay.importance_exponent, "clip_rewards": replay.clip_rewards,
+        "hidden_units": net._config["hidden_units"],
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
         "dueling": net.dueling, "noisy": net.noisy, "distributional": net.distributional,
@@ -94,7 +114,7 @@ def test_gin_file_parses_binds_and_sets_its_values(name):
     else:
         got = built_values(builders.build_rainbow_agent(specs.specs_from_env(env)), env)
     for key, expected in EXPECTED[name].items():
-        assert got[key] == (expected if expected is None or isinstance(expected, str)
+        assert got[key] == (expected if expected is None or isinstance(expected, (str, tuple))
                             else pytest.approx(expected)), key
     env.close()
 

@@ -15,12 +15,12 @@ def server():
     server.stop()
 
 
-def run_episodes(server, episodes, n_step):
+def run_episodes(server, episodes, n_step, clip_rewards=False):
     """episodes: lists of (reward, terminated, truncated); observation i is [i], counted
     across episodes; action at observation i is 10 + i. Returns the items in insert order
     as (obs, action, R, discount, next_obs) tuples."""
     client = reverb.Client(f"localhost:{server.port}")
-    writer = NStepTransitionWriter(client, "queue", n_step, G)
+    writer = NStepTransitionWriter(client, "queue", n_step, G, clip_rewards=clip_rewards)
     obs = 0
     for episode in episodes:
         writer.reset(np.array([obs], np.float32))
@@ -68,6 +68,12 @@ CASES = {
         [(0, 10, 1 + 1, 0.25, 2), (1, 11, 2.0, 0.5, 2),
          (3, 13, 4 + 4, 0.0, 5), (4, 14, 8.0, 0.0, 5)]),
 }
+
+
+def test_clipped_rewards_for_atari_training(server):
+    items = run_episodes(server, [steps([5.0, -3.0, 0.5], "terminated")], 2, clip_rewards=True)
+    # r clipped to (1, -1, 0.5): R_0 = 1 - 0.5 = 0.5, R_1 = -1 + 0.25 = -0.75, R_2 = 0.5.
+    assert items == [(0, 10, 0.5, 0.25, 2), (1, 11, -0.75, 0.0, 3), (2, 12, 0.5, 0.0, 3)]
 
 
 @pytest.mark.parametrize("name", list(CASES))

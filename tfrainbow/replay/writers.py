@@ -64,13 +64,15 @@ class NStepTransitionWriter:
     def __init__(self, client: reverb.Client, table: str, n_step: int, gamma: float,
                  priority_fn: Callable[[], float] = lambda: 1.0,
                  max_in_flight_items: int = 8,
-                 should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100):
+                 should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100,
+                 clip_rewards: bool = False):
         if n_step < 1:
             raise ConfigError(f"n_step must be >= 1, got {n_step}.")
         self.table, self.n_step, self.gamma = table, int(n_step), float(gamma)
         self._priority_fn = priority_fn
         self._max_in_flight_items = int(max_in_flight_items)
         self._should_stop, self._poll_ms = should_stop, int(poll_ms)
+        self._clip_rewards = bool(clip_rewards)  # to [-1, 1] in R^(n) only (Atari training)
         # An item spans at most its window (n steps) plus the n - 1 extra steps that carry
         # the returns of the tail windows at an episode's end.
         self._writer = client.trajectory_writer(num_keep_alive_refs=2 * self.n_step + 1)
@@ -94,7 +96,8 @@ class NStepTransitionWriter:
             raise RuntimeError("NStepTransitionWriter.step called before reset().")
         self._append({ACTION: np.asarray(action, np.int64)}, partial=False)  # closes step t
         self._append({OBSERVATION: np.asarray(next_observation)}, partial=True)
-        self._rewards.append(float(reward))
+        self._rewards.append(float(np.clip(reward, -1.0, 1.0)) if self._clip_rewards
+                             else float(reward))
         self._t += 1
         if terminated or truncated:
             # The first tail window closes the open step s_T; each later one adds a step.

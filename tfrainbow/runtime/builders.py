@@ -49,13 +49,15 @@ class ReplayConfig:
         `importance_anneal_updates` updates; priority_floor: the least priority written.
       error_buffer: how far (in sampled items) the ratio may drift before a side blocks;
         None: a few batches (see tables.rate_limiter).
+      clip_rewards: clip rewards to [-1, 1] in the stored n-step returns (Atari training);
+        the returns the actor reports stay unclipped.
     """
 
     def __init__(self, max_size: int = 100_000, min_size: int = 1_000, batch_size: int = 32,
                  updates_per_transition: float = 1.0, prioritized: bool = True,
                  priority_exponent: float = 0.5, importance_exponent: float = 0.4,
                  importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3,
-                 error_buffer: Optional[float] = None):
+                 error_buffer: Optional[float] = None, clip_rewards: bool = False):
         if batch_size < 1:
             raise ConfigError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
@@ -72,6 +74,7 @@ class ReplayConfig:
         self.importance_anneal_updates = int(importance_anneal_updates)
         self.priority_floor = float(priority_floor)
         self.error_buffer = error_buffer
+        self.clip_rewards = bool(clip_rewards)
 
     def table(self, observation_spec) -> reverb.Table:
         """The replay table for transitions of this observation spec."""
@@ -86,7 +89,8 @@ class ReplayConfig:
                priority_fn: Callable[[], float], should_stop: Callable[[], bool]):
         """An n-step writer for one env stream, with the agent's n_step and gamma."""
         return writers.NStepTransitionWriter(client, REPLAY_TABLE, agent.n_step, agent.gamma,
-                                             priority_fn=priority_fn, should_stop=should_stop)
+                                             priority_fn=priority_fn, should_stop=should_stop,
+                                             clip_rewards=self.clip_rewards)
 
     def learner(self, agent: RainbowAgent, server_address: str,
                 timeout_ms: Optional[int] = 1000, max_priority=None) -> Learner:
