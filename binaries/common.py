@@ -10,7 +10,7 @@ if "--verbose" not in os.sys.argv:
 
 from absl import app, flags, logging  # noqa: E402
 
-from tfrainbow.errors import ConfigError, UserError, first_line  # noqa: E402
+from tfrainbow.errors import ConfigError, MissingRunError, UserError, first_line  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string("gin_file", [], "Gin config file(s), applied in order.")
@@ -44,8 +44,8 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
         if os.path.exists(run_config):
             files = [run_config]
         elif required:
-            raise FileNotFoundError(f"No {run_config}: pass --gin_file (or --env_id), or a "
-                                    "--root_dir written by binaries.train_rainbow.")
+            raise MissingRunError(f"No {run_config}: pass --gin_file (or --env_id), or a "
+                                  "--root_dir written by binaries.train_rainbow.")
     # Shipped configs include each other by repository path (gin/rainbow/...).
     gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:

@@ -28,6 +28,10 @@ class ReverbUnavailableError(UserError, ConnectionError):
     """No Reverb server answered at the given address in time."""
 
 
+class MissingRunError(UserError, FileNotFoundError):
+    """A run directory, checkpoint, config or SavedModel that is not where it was named."""
+
+
 class NonFiniteLossError(UserError, FloatingPointError):
     """The loss became NaN or infinite; training stopped without saving."""
 

@@ -6,6 +6,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from tfrainbow.errors import MissingRunError
+
 TRAIN_RETURN, EVAL_RETURN = "train/mean_return", "eval/mean_return"
 
 
@@ -17,7 +19,7 @@ def read_scalars(run_dir: str, tags: Sequence[str]) -> Dict[str, Tuple[np.ndarra
     points = {tag: {} for tag in tags}
     files = sorted(glob.glob(os.path.join(run_dir, "summaries", "events.out.tfevents.*")))
     if not files:
-        raise FileNotFoundError(f"No TensorBoard summaries under {run_dir}/summaries: is it a "
+        raise MissingRunError(f"No TensorBoard summaries under {run_dir}/summaries: is it a "
                                 "run directory written by binaries.train_rainbow?")
     for path in files:
         for event in tf.compat.v1.train.summary_iterator(path):

@@ -88,3 +88,17 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(trained_run):
                           "ckpt-200", "learning rate")
     after = {k: v for k, v in snapshot(trained_run).items() if k.parts[0] == "checkpoints"}
     assert after == before
+
+
+@pytest.mark.parametrize("binary, args, words", [
+    ("evaluate", ["--policy_dir=/nonexistent/policy", "--env_id=CartPole-v1"],
+     ["No SavedModel at /nonexistent/policy"]),
+    ("export_policy", ["--root_dir={tmp}", "--gin_file=gin/rainbow/cartpole.gin"],
+     ["No checkpoint in", "train first"]),
+    ("evaluate", ["--root_dir={tmp}"], ["config.gin", "--gin_file"]),
+])
+def test_missing_runs_policies_and_configs(tmp_path, binary, args, words):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run([sys.executable, "-m", f"binaries.{binary}", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=180)
+    assert_one_line_error(done, *words)

@@ -5,6 +5,8 @@ import shutil
 
 import tensorflow as tf
 
+from tfrainbow.errors import MissingRunError
+
 
 def export_policy(policy, path: str) -> str:
     """Writes `policy` (with an `action` tf.function over a batch of observations) to `path`.
@@ -36,6 +38,9 @@ def export_policy(policy, path: str) -> str:
 
 def load_policy(path: str):
     """(loaded module, action_fn): action_fn(observations [B, ...]) -> actions [B] numpy."""
+    if not tf.saved_model.contains_saved_model(path):
+        raise MissingRunError(f"No SavedModel at {path}: pass the policy/ directory of a run "
+                              "(written by train_rainbow or export_policy).")
     loaded = tf.saved_model.load(path)
     serve = loaded.signatures["action"]
 

@@ -12,7 +12,7 @@ from tfrainbow import specs as specs_lib
 from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options with gin)
-from tfrainbow.errors import ConfigError
+from tfrainbow.errors import ConfigError, MissingRunError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
 from tfrainbow.networks.q_networks import RainbowNetwork
@@ -109,7 +109,7 @@ def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> Rainb
     checkpoint_dir = os.path.join(root_dir, "checkpoints")
     latest = tf.train.latest_checkpoint(checkpoint_dir)
     if latest is None:
-        raise FileNotFoundError(f"No checkpoint in {checkpoint_dir}: train first with "
+        raise MissingRunError(f"No checkpoint in {checkpoint_dir}: train first with "
                                 f"`python -m binaries.train_rainbow --root_dir={root_dir}`.")
     agent = build_rainbow_agent(env_specs)
     status = tf.train.Checkpoint(agent=agent).restore(latest)
