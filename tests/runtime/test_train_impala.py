@@ -37,3 +37,13 @@ def test_impala_learns_cartpole_with_two_actor_processes_and_resumes(tmp_path):
     for restored, saved in zip(resumed.agent.network.variables, weights):
         np.testing.assert_array_equal(restored.numpy(), saved)
     resumed.close()
+
+
+def test_lag_summary_from_a_histogram():
+    from tfrainbow.runtime.train_impala import lag_summary
+
+    lags = np.array([0, 1, 1, 1, 2, 2, 3, 5, 5, 9])
+    summary = lag_summary(np.bincount(lags, minlength=12))
+    assert summary == {"mean": lags.mean(), "p50": 2.0, "p90": 5.0, "max": 9.0}
+    assert summary["p50"] == np.percentile(lags, 50, method="inverted_cdf")
+    assert summary["p90"] == np.percentile(lags, 90, method="inverted_cdf")

@@ -29,6 +29,22 @@ from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals
                                          restore_latest, writable_root_dir, write_results)
 
 
+MAX_LAG_BIN = 1000  # learner updates; the histogram's last bin holds anything beyond
+
+
+def lag_summary(counts: np.ndarray) -> dict:
+    """Mean, median, 90th percentile and max of a lag histogram (counts[k]: lag k)."""
+    total = int(counts.sum())
+    if total == 0:
+        return {"mean": 0.0, "p50": 0.0, "p90": 0.0, "max": 0.0}
+    lags = np.arange(len(counts))
+    cumulative = np.cumsum(counts)
+    return {"mean": float((lags * counts).sum() / total),
+            "p50": float(np.searchsorted(cumulative, 0.5 * total)),
+            "p90": float(np.searchsorted(cumulative, 0.9 * total)),
+            "max": float(lags[counts > 0].max())}
+
+
 @gin.configurable
 class ImpalaTrainer:
     """Builds (or resumes) an IMPALA run under root_dir; `run()` trains and exports.
@@ -91,7 +107,10 @@ class ImpalaTrainer:
         self._step_fn = tf.function(self._step)
         self.stop = stop_event or threading.Event()
         self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
-        self.lags = []  # policy lag (learner step - behaviour step) of every trained step
+        # Policy lag (learner step - behaviour step) of every trained step, as a histogram:
+        # bounded memory however long the run (lags past the last bin count in it).
+        self.lag_counts = np.zeros(MAX_LAG_BIN + 1, np.int64)
+        self._recent_lags = np.zeros(1)
 
     def _step(self, iterator):
         unroll, versions = next(iterator)
@@ -150,7 +169,9 @@ class ImpalaTrainer:
                     raise RuntimeError(f"IMPALA actor process(es) {dead} died; see above.")
                 try:
                     info, lag = self._step_fn(self._iterator)
-                    self.lags.append(lag.numpy().ravel())
+                    self._recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
+                    self.lag_counts += np.bincount(self._recent_lags,
+                                                   minlength=MAX_LAG_BIN + 1)
                     if int(agent.train_step) % self.publish_period == 0:
                         self.publisher.publish(int(agent.train_step), agent.network.variables)
                 except tf.errors.OutOfRangeError:  # no unroll within the timeout
@@ -164,7 +185,7 @@ class ImpalaTrainer:
                     num_episodes += 1
                 steps = env_steps.value
                 if progress.due():
-                    recent = np.concatenate(self.lags[-20:]) if self.lags else np.zeros(1)
+                    recent = self._recent_lags
                     line = progress.update(steps, num_episodes, int(agent.train_step),
                                            returns[-100:], self.client.server_info()[
                                                UNROLL_TABLE].current_size)
@@ -194,16 +215,12 @@ class ImpalaTrainer:
         interrupted = not reached and env_steps.value < self.max_env_steps
         if not reached and not interrupted:
             result = self.evaluate(env_steps.value, progress)
-        lags = np.concatenate(self.lags) if self.lags else np.zeros(1)
         results = {"env_steps": env_steps.value, "updates": int(agent.train_step),
                    "episodes": num_episodes, "wall_clock_s": round(progress.elapsed(), 1),
                    "env_steps_per_s": round((env_steps.value - start_steps)
                                             / max(progress.elapsed(), 1e-9), 1),
                    "num_actors": self.num_actors, "interrupted": interrupted,
-                   "policy_lag": {"mean": float(lags.mean()),
-                                  "p50": float(np.percentile(lags, 50)),
-                                  "p90": float(np.percentile(lags, 90)),
-                                  "max": float(lags.max())},
+                   "policy_lag": lag_summary(self.lag_counts),
                    "policy_dir": export_policy(agent.policy,
                                                os.path.join(self.root_dir, "policy")),
                    "eval_mean_return": result.mean if result else None,
