@@ -6,6 +6,7 @@ import pytest
 
 from tfrainbow import envs, specs
 from tfrainbow.runtime import builders
+from tfrainbow.runtime.builders import UnrollConfig
 from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401  (gin registrations)
 
 GIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "gin"
@@ -93,8 +94,9 @@ def built_values(agent, env):
 
 def impala_values(agent, env):
     trainer = gin.get_bindings("ImpalaTrainer")
-    return {"env_id": env.spec.id, "unroll_length": trainer.get("unroll_length"),
-            "batch_size": trainer.get("batch_size"), "num_actors": trainer.get("num_actors"),
+    transport = UnrollConfig()
+    return {"env_id": env.spec.id, "unroll_length": transport.unroll_length,
+            "batch_size": transport.batch_size, "num_actors": trainer.get("num_actors"),
             "target_return": trainer.get("target_return"), "discount": agent.discount,
             "baseline_cost": agent.baseline_cost, "entropy_cost": agent.entropy_cost,
             "max_gradient_norm": agent.max_gradient_norm,

@@ -13,8 +13,8 @@ BINDINGS = [
     "tf.keras.optimizers.Adam.learning_rate = 1e-3",
     "ImpalaTrainer.num_actors = 2",
     "ImpalaTrainer.envs_per_actor = 8",
-    "ImpalaTrainer.unroll_length = 20",
-    "ImpalaTrainer.batch_size = 32",
+    "UnrollConfig.unroll_length = 20",
+    "UnrollConfig.batch_size = 32",
     "ImpalaTrainer.eval_interval = 50000",
     "ImpalaTrainer.target_return = 300.0",
 ]

@@ -16,10 +16,12 @@ from tfrainbow.errors import ConfigError, MissingRunError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
 from tfrainbow.networks.q_networks import RainbowNetwork
-from tfrainbow.replay import datasets, tables, writers
+from tfrainbow.replay import datasets, tables, unrolls, writers
 from tfrainbow.runtime.learner import Learner
 
-REPLAY_TABLE = "replay"
+# Table names every role agrees on (one server serves one agent).
+REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE = "replay", "unrolls", "variables"
+AGENTS = ("rainbow", "impala")
 
 # Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer = @tf.keras.optimizers.Adam()`.
 for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
@@ -123,3 +125,68 @@ def build_impala_agent(env_specs: specs_lib.EnvSpecs):
     network = ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
     agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec, network=network)
     return agent.initialize()
+
+
+@gin.configurable
+class UnrollConfig:
+    """IMPALA's transport knobs in one place (the server's tables, actors and learner read
+    them), as ReplayConfig is for Rainbow.
+
+    Args:
+      unroll_length: T, env steps per unroll (paper: 20).
+      batch_size: unrolls per learner update (paper: 32).
+      queue_size: unrolls the queue holds before actors block (None: 2 batches).
+      publish_period: learner updates between weight publications.
+      pull_period: unrolls an actor writes between weight pulls (the policy lag grows with
+        both periods).
+    """
+
+    def __init__(self, unroll_length: int = 20, batch_size: int = 32,
+                 queue_size: Optional[int] = None, publish_period: int = 1,
+                 pull_period: int = 1):
+        if unroll_length < 1 or batch_size < 1:
+            raise ConfigError(f"UnrollConfig needs unroll_length >= 1 and batch_size >= 1, "
+                              f"got {unroll_length} and {batch_size}.")
+        if publish_period < 1 or pull_period < 1:
+            raise ConfigError(f"UnrollConfig needs publish_period >= 1 and pull_period >= 1, "
+                              f"got {publish_period} and {pull_period}.")
+        self.unroll_length, self.batch_size = int(unroll_length), int(batch_size)
+        self.queue_size = int(queue_size or 2 * batch_size)
+        self.publish_period, self.pull_period = int(publish_period), int(pull_period)
+
+    def tables(self, agent: ImpalaAgent):
+        """The unroll queue and the variable table for this agent's specs."""
+        signature = unrolls.unroll_signature(agent.observation_spec, agent.num_actions,
+                                             self.unroll_length)
+        return [tables.unroll_queue_table(UNROLL_TABLE, signature, self.queue_size),
+                tables.variable_table(VARIABLE_TABLE,
+                                      unrolls.weights_signature(agent.network.variables))]
+
+    def dataset(self, server_address: str, timeout_ms: Optional[int] = 1000):
+        """Time-major batches of unrolls with their policy versions, prefetched."""
+        return unrolls.unroll_dataset(server_address, UNROLL_TABLE, self.batch_size,
+                                      rate_limiter_timeout_ms=timeout_ms)
+
+
+def published_variables(agent, max_priority: Optional[tf.Variable] = None):
+    """What the learner ships to actors: the online network's variables, and for Rainbow the
+    running max priority (new items enter at it)."""
+    variables = list(agent.network.variables)
+    return variables + [max_priority] if max_priority is not None else variables
+
+
+def new_max_priority() -> tf.Variable:
+    """The learner's running max priority (Schaul et al. 2016), checkpointed with the agent."""
+    return tf.Variable(1.0, dtype=tf.float64, trainable=False, name="max_priority")
+
+
+def server_tables(agent_kind: str, env_specs: specs_lib.EnvSpecs):
+    """The tables a standalone server needs for `agent_kind` ('rainbow' or 'impala')."""
+    if agent_kind == "rainbow":
+        agent = build_rainbow_agent(env_specs)
+        return [ReplayConfig().table(env_specs.observation_spec),
+                tables.variable_table(VARIABLE_TABLE, unrolls.weights_signature(
+                    published_variables(agent, new_max_priority())))]
+    if agent_kind == "impala":
+        return UnrollConfig().tables(build_impala_agent(env_specs))
+    raise ConfigError(f"Unknown agent {agent_kind!r}: choose one of {', '.join(AGENTS)}.")

@@ -7,8 +7,7 @@ import numpy as np
 
 from tfrainbow.replay import unrolls
 from tfrainbow.replay.writers import WriterStopped
-
-UNROLL_TABLE, VARIABLE_TABLE = "unrolls", "variables"
+from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 
 
 class ImpalaActor:

@@ -20,10 +20,11 @@ import tensorflow as tf
 from tfrainbow import envs, specs
 from tfrainbow.errors import ConfigError
 from tfrainbow.policies.saver import export_policy
-from tfrainbow.replay import tables, unrolls
+from tfrainbow.replay import unrolls
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.evaluator import evaluate
-from tfrainbow.runtime.impala_actor import UNROLL_TABLE, VARIABLE_TABLE, actor_process
+from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
+from tfrainbow.runtime.impala_actor import actor_process
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,  # noqa: F401
                                          restore_latest, writable_root_dir, write_results)
@@ -51,30 +52,23 @@ class ImpalaTrainer:
 
     Args:
       num_actors: actor processes (None: one per CPU core); envs_per_actor: vector env size.
-      unroll_length: T; batch_size: unrolls per update (paper: 20 and 32).
-      publish_period: learner updates between weight publications; pull_period: unrolls an
-        actor writes between weight pulls (the policy lag grows with both).
-      queue_size: unrolls the queue holds before actors block (None: 2 batches).
-      The rest as for RainbowTrainer.
+      The transport (unroll length, batch size, queue, publish and pull periods) comes from
+      UnrollConfig; the rest as for RainbowTrainer.
     """
 
     def __init__(self, root_dir: str, num_actors: Optional[int] = None, envs_per_actor: int = 4,
-                 unroll_length: int = 20, batch_size: int = 32, max_env_steps: int = 1_000_000,
-                 eval_interval: int = 50_000, eval_episodes: int = 10,
-                 target_return: Optional[float] = None, checkpoint_interval: int = 100_000,
-                 log_interval_s: float = 5.0, publish_period: int = 1, pull_period: int = 1,
-                 queue_size: Optional[int] = None, seed: int = 0,
-                 stop_event: Optional[threading.Event] = None):
-        if unroll_length < 1 or batch_size < 1:
-            raise ConfigError(f"ImpalaTrainer needs unroll_length >= 1 and batch_size >= 1, "
-                              f"got {unroll_length} and {batch_size}.")
+                 max_env_steps: int = 1_000_000, eval_interval: int = 50_000,
+                 eval_episodes: int = 10, target_return: Optional[float] = None,
+                 checkpoint_interval: int = 100_000, log_interval_s: float = 5.0,
+                 seed: int = 0, stop_event: Optional[threading.Event] = None):
         self.root_dir = writable_root_dir(root_dir)
         self.num_actors = int(num_actors or os.cpu_count() or 1)
-        self.envs_per_actor, self.unroll_length = int(envs_per_actor), int(unroll_length)
-        self.batch_size, self.max_env_steps = int(batch_size), int(max_env_steps)
+        self.envs_per_actor, self.max_env_steps = int(envs_per_actor), int(max_env_steps)
+        self.transport = transport = builders.UnrollConfig()
+        self.unroll_length, self.batch_size = transport.unroll_length, transport.batch_size
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, int(checkpoint_interval)
-        self.publish_period, self.pull_period = int(publish_period), int(pull_period)
+        self.publish_period, self.pull_period = transport.publish_period, transport.pull_period
         self.seed = seed
         tf.random.set_seed(seed)
         env_specs = specs.specs_from_env(envs.make_env())
@@ -91,18 +85,11 @@ class ImpalaTrainer:
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(self.config)
 
-        variables = agent.network.variables
-        signature = unrolls.unroll_signature(env_specs.observation_spec, agent.num_actions,
-                                             unroll_length)
-        self.server = reverb.Server([
-            tables.unroll_queue_table(UNROLL_TABLE, signature, queue_size or 2 * batch_size),
-            tables.variable_table(VARIABLE_TABLE, unrolls.weights_signature(variables))],
-            port=None)
+        self.server = reverb.Server(transport.tables(agent), port=None)
         self.address = f"localhost:{self.server.port}"
         self.client = connect(self.address)
         self.publisher = unrolls.WeightsPublisher(self.client, VARIABLE_TABLE)
-        self.dataset = unrolls.unroll_dataset(self.address, UNROLL_TABLE, batch_size,
-                                              rate_limiter_timeout_ms=1000)
+        self.dataset = transport.dataset(self.address)
         self._iterator = iter(self.dataset)
         self._step_fn = tf.function(self._step)
         self.stop = stop_event or threading.Event()
