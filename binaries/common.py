@@ -36,6 +36,7 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
 
     from tfrainbow.runtime import builders  # noqa: F401  (registers configurables)
     from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401
+    from tfrainbow.runtime import remote_actor, remote_learner, service  # noqa: F401
 
     quiet_python_logging()
     files = list(FLAGS.gin_file)

@@ -44,3 +44,7 @@ def first_line(error: BaseException) -> str:
     """The message's first line (gin appends its own context on later lines)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+class BindError(UserError, OSError):
+    """A server cannot listen where it was asked to."""

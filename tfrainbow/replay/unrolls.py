@@ -124,14 +124,16 @@ class WeightsPublisher:
         self._writer = client.trajectory_writer(num_keep_alive_refs=1)
         self.table = table
 
-    def publish(self, version: int, variables: Sequence[tf.Variable]):
-        """Publishes the weights as learner step `version`; blocks until stored."""
+    def publish(self, version: int, variables: Sequence[tf.Variable],
+                should_stop: Callable[[], bool] = lambda: False):
+        """Publishes the weights as learner step `version`; blocks until stored (polling,
+        so that a stop request ends the wait: WriterStopped)."""
         self._writer.append({"version": np.int64(version),
                              "weights": tuple(v.numpy() for v in variables)})
         self._writer.create_item(self.table, 1.0, {
             "version": self._writer.history["version"][-1],
             "weights": tuple(c[-1] for c in self._writer.history["weights"])})
-        self._writer.flush()
+        flush_or_stop(self._writer, 0, 500, should_stop)
 
     def close(self):
         """Closes the underlying TrajectoryWriter."""

@@ -27,8 +27,10 @@ class Actor:
         self.error: Optional[BaseException] = None
         self._thread: Optional[threading.Thread] = None
 
-    def run(self, should_stop: Callable[[], bool], max_env_steps: Optional[int] = None):
-        """Acts until `should_stop()` or `max_env_steps` total env steps."""
+    def run(self, should_stop: Callable[[], bool], max_env_steps: Optional[int] = None,
+            every_step: Optional[Callable[[], None]] = None):
+        """Acts until `should_stop()` or `max_env_steps` total env steps; calls
+        `every_step()` (a weight pull, say) before each vector step."""
         num_envs = self.env.num_envs
         obs, _ = self.env.reset(seed=self.seed + self.env_steps)
         for writer, first in zip(self.writers, obs):
@@ -37,6 +39,8 @@ class Actor:
         try:
             while not should_stop() and (max_env_steps is None
                                          or self.env_steps < max_env_steps):
+                if every_step is not None:
+                    every_step()
                 actions = self.policy.action(obs).numpy()  # [num_envs]
                 next_obs, rewards, terminated, truncated, info = self.env.step(actions)
                 returns += rewards

@@ -19,6 +19,7 @@ class ImpalaActor:
         self.env, self.agent, self.client, self.seed = env, agent, client, seed
         self.unroll_length, self.pull_period = int(unroll_length), int(pull_period)
         self.should_stop = should_stop
+        self.version = -1  # learner step of the weights acting now
         self.writers = [unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
                         for _ in range(env.num_envs)]
 
@@ -42,7 +43,8 @@ class ImpalaActor:
         first = np.ones(num_envs, bool)
         state = network.initial_state(num_envs)
         returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
-        version = unrolls.pull_weights(self.client, VARIABLE_TABLE, network.variables)
+        version = self.version = unrolls.pull_weights(self.client, VARIABLE_TABLE,
+                                                      network.variables)
         steps = 0
         try:
             while not self.should_stop():
@@ -66,8 +68,8 @@ class ImpalaActor:
                 steps += 1
                 on_steps(num_envs)
                 if steps % (self.unroll_length * self.pull_period) == 0:
-                    version = unrolls.pull_weights(self.client, VARIABLE_TABLE,
-                                                   network.variables)
+                    version = self.version = unrolls.pull_weights(
+                        self.client, VARIABLE_TABLE, network.variables)
         except WriterStopped:
             pass
 

@@ -37,6 +37,10 @@ class Learner:
             self._iterator = iter(self.dataset)
             return None
 
+    def reset(self):
+        """A new dataset iterator (after the server went away and came back)."""
+        self._iterator = iter(self.dataset)
+
     @property
     def step_trace_count(self) -> int:
         return self._step_fn.experimental_get_tracing_count()

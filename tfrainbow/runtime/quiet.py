@@ -8,7 +8,13 @@ import threading
 # Reverb logs these unconditionally (no log level reaches its C++ logger).
 REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint",
                b"Started replay server", b"are owned by the same process",
-               b"Stored checkpoint to", b"Shutting down replay server")
+               b"Stored checkpoint to", b"Shutting down replay server",
+               # Restoring a checkpoint (the server prints its item counts itself).
+               b"Loading checkpoint from", b"Loading and verifying metadata",
+               b"was successfully loaded and verified", b"Successfully loaded",
+               b"Still reading compressed trajectory data",
+               b"Completed reading compressed trajectory data",
+               b"have been successfully loaded from checkpoint")
 
 
 # ale-py's banner, printed whenever an Atari ROM loads (in every actor process).

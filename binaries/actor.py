@@ -1,0 +1,33 @@
+"""One actor of a split run: acts and writes experience to a Reverb server elsewhere.
+
+    python -m binaries.actor --agent=rainbow --gin_file=gin/rainbow/cartpole.gin \
+        --reverb_address=localhost:8000 --actor_id=0
+"""
+from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+
+from absl import flags  # noqa: E402
+
+flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Which agent acts.")
+flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server.")
+flags.DEFINE_integer("actor_id", 0, "Distinguishes actors: seeds and log lines.")
+
+
+def main(argv):
+    del argv
+    import threading
+
+    from tfrainbow.runtime.remote_actor import RemoteActor
+    from tfrainbow.runtime.run_utils import install_stop_signals
+
+    FLAGS = common.FLAGS
+    common.parse_gin()
+    actor = RemoteActor(agent_kind=FLAGS.agent, reverb_address=FLAGS.reverb_address,
+                        actor_id=FLAGS.actor_id)
+    stop = threading.Event()
+    install_stop_signals(stop)
+    common.report(actor.run(stop))
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("reverb_address")
+    common.run(main)

@@ -1,0 +1,34 @@
+"""The learner of a split run: trains from a Reverb server elsewhere, publishes weights to
+its variable table, checkpoints to --root_dir and resumes from it.
+
+    python -m binaries.learner --agent=rainbow --gin_file=gin/rainbow/cartpole.gin \
+        --reverb_address=localhost:8000 --root_dir=runs/learner
+"""
+from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+
+from absl import flags  # noqa: E402
+
+flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Which agent learns.")
+flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server.")
+
+
+def main(argv):
+    del argv
+    import threading
+
+    from tfrainbow.runtime.remote_learner import RemoteLearner
+    from tfrainbow.runtime.run_utils import install_stop_signals
+
+    FLAGS = common.FLAGS
+    common.parse_gin()
+    learner = RemoteLearner(root_dir=FLAGS.root_dir, agent_kind=FLAGS.agent,
+                            reverb_address=FLAGS.reverb_address)
+    stop = threading.Event()
+    install_stop_signals(stop)
+    common.report(learner.run(stop))
+
+
+if __name__ == "__main__":
+    flags.mark_flag_as_required("reverb_address")
+    flags.mark_flag_as_required("root_dir")
+    common.run(main)

@@ -1,0 +1,119 @@
+"""Keeps a Reverb server reachable from this machine only.
+
+Reverb 0.14's server always listens on [::]:port, every interface, and has no
+authentication. To make localhost the default, the server process first listens on
+127.0.0.1:port in the host's network, then moves itself into a private network namespace
+(where only a loopback interface exists), starts Reverb there and relays each accepted
+connection into it. Nothing off the machine can reach Reverb's own socket.
+
+Linux only; unshare(2) needs root or unprivileged user namespaces, and a non-root process
+must still be single-threaded: call `listen_on_loopback` and `enter_private_network` before
+anything starts a thread (TensorFlow, Reverb, the stderr filter). Stdlib only, for that.
+"""
+import ctypes
+import errno
+import fcntl
+import os
+import socket
+import struct
+import threading
+
+from tfrainbow.errors import BindError
+
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+ALL_INTERFACES_HINT = ("pass --bind_all_interfaces to listen on every interface instead "
+                       "(Reverb has no authentication: firewall the port)")
+
+
+def listen_on_loopback(port: int) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1:port, in the host's network namespace."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", int(port)))
+    except OSError as error:
+        listener.close()
+        raise BindError(f"Cannot listen on 127.0.0.1:{port} ({error.strerror}): stop what "
+                        "holds the port or choose another --port.") from None
+    listener.listen(128)
+    return listener
+
+
+def enter_private_network():
+    """Moves this process into a new network namespace whose loopback is up (and, unless
+    root, a user namespace that maps the caller to root there, for that permission)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNET if uid == 0 else CLONE_NEWUSER | CLONE_NEWNET
+    if libc.unshare(flags) != 0:
+        reason = os.strerror(ctypes.get_errno())
+        raise BindError(f"Cannot keep the Reverb server on localhost here: unshare failed "
+                        f"({reason}; Reverb 0.14 always listens on every interface, so "
+                        f"tfrainbow hides it in a private network namespace); "
+                        f"{ALL_INTERFACES_HINT}.")
+    if uid != 0:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"),
+                           ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        request = struct.pack("16sH14x", b"lo", 0)
+        current = struct.unpack("16sH14x", fcntl.ioctl(probe, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", current | IFF_UP))
+
+
+def _pipe(source: socket.socket, sink: socket.socket):
+    try:
+        while True:
+            data = source.recv(1 << 17)
+            if not data:
+                break
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class Relay:
+    """Accepts on the host-side listener and pipes each connection to 127.0.0.1:inner_port
+    inside the private namespace: two threads per connection (gRPC keeps a few long-lived
+    connections per client, so the count stays small)."""
+
+    def __init__(self, listener: socket.socket, inner_port: int):
+        self.listener, self.inner_port = listener, int(inner_port)
+        self._thread = threading.Thread(target=self._accept, name="loopback-relay",
+                                        daemon=True)
+
+    def start(self):
+        """Starts relaying in a background thread."""
+        self._thread.start()
+        return self
+
+    def _accept(self):
+        while True:
+            try:
+                outer, _ = self.listener.accept()
+            except OSError as error:
+                if error.errno in (errno.EBADF, errno.EINVAL):
+                    return  # listener closed
+                continue
+            try:
+                inner = socket.create_connection(("127.0.0.1", self.inner_port), timeout=5)
+                inner.settimeout(None)
+            except OSError:
+                outer.close()
+                continue
+            for end in (outer, inner):
+                end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for source, sink in ((outer, inner), (inner, outer)):
+                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+    def close(self):
+        """Stops accepting new connections."""
+        self.listener.close()
