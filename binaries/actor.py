@@ -9,11 +9,13 @@ from absl import flags  # noqa: E402
 
 flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Which agent acts.")
 flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server.")
-flags.DEFINE_integer("actor_id", 0, "Distinguishes actors: seeds and log lines.")
+flags.DEFINE_integer("actor_id", None, "Distinguishes actors: seeds and log lines. Default: "
+                     "a random id, so that replicas started alike act differently.")
 
 
 def main(argv):
     del argv
+    import os
     import threading
 
     from tfrainbow.runtime.remote_actor import RemoteActor
@@ -21,10 +23,13 @@ def main(argv):
 
     FLAGS = common.FLAGS
     common.parse_gin()
+    actor_id = FLAGS.actor_id
+    if actor_id is None:
+        actor_id = int.from_bytes(os.urandom(2), "little")
     actor = RemoteActor(agent_kind=FLAGS.agent, reverb_address=FLAGS.reverb_address,
-                        actor_id=FLAGS.actor_id)
+                        actor_id=actor_id)
     stop = threading.Event()
-    install_stop_signals(stop)
+    install_stop_signals(stop, what="stopping")
     common.report(actor.run(stop))
 
 

@@ -48,16 +48,18 @@ class RunState(tf.Module):
         self.episodes = tf.Variable(0, dtype=tf.int64, trainable=False)
 
 
-def install_stop_signals(stop: threading.Event) -> dict:
-    """SIGINT/SIGTERM ask the run to checkpoint and exit; a second SIGINT interrupts.
-    Returns the previous handlers (to restore), empty off the main thread."""
+def install_stop_signals(stop: threading.Event,
+                         what: str = "checkpointing and stopping") -> dict:
+    """SIGINT/SIGTERM ask the run to checkpoint and exit (`what` it says it does); a second
+    SIGINT interrupts. Returns the previous handlers (to restore), empty off the main
+    thread."""
     if threading.current_thread() is not threading.main_thread():
         return {}
 
     def handler(signum, frame):
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
-        print(f"\nReceived {signal.Signals(signum).name}: checkpointing and stopping.",
+        print(f"\nReceived {signal.Signals(signum).name}: {what}.",
               flush=True)
         stop.set()
 
