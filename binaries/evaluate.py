@@ -4,6 +4,10 @@
     python -m binaries.evaluate --root_dir=runs/cartpole          # its latest checkpoint
 
 With --root_dir the run's config (ROOT_DIR/config.gin) gives the environment and network.
+Atari (ALE/... ids) follows the standard protocol: full episodes of at most 108k frames,
+each after up to 30 no-ops, raw rewards, noise off (--epsilon=0.001 for epsilon-greedy
+evaluation); the result also gives the human-normalized score (HNS). The result is written
+as JSON to --output (default: eval.json beside the policy or in the run directory).
 """
 from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
 
@@ -13,17 +17,22 @@ flags.DEFINE_string("policy_dir", None, "A SavedModel written by train_rainbow/e
 flags.DEFINE_string("env_id", None, "gymnasium id; default: the run's config.gin.")
 flags.DEFINE_integer("num_episodes", 10, "Episodes to run.")
 flags.DEFINE_integer("seed", 10_000, "Seed of the first episode (episode i uses seed + i).")
+flags.DEFINE_float("epsilon", 0.0, "Probability of a random action (Atari protocol: 0 with "
+                   "noisy nets, 0.001 otherwise).")
+flags.DEFINE_string("output", None, "Where to write the result as JSON.")
 
 
 def main(argv):
     del argv
     import functools
+    import json
     import os
 
     from tfrainbow import envs, specs
+    from tfrainbow.envs import atari, atari_scores
     from tfrainbow.policies.saver import load_policy
     from tfrainbow.runtime import builders
-    from tfrainbow.runtime.evaluator import evaluate
+    from tfrainbow.runtime.evaluator import epsilon_greedy, evaluate
 
     FLAGS = common.FLAGS
     if bool(FLAGS.policy_dir) == bool(FLAGS.root_dir):
@@ -33,18 +42,35 @@ def main(argv):
     common.parse_gin(default_run_config=True, root_dir=root_dir,
                      required=FLAGS.env_id is None)
     make_env = functools.partial(envs.make_env, FLAGS.env_id) if FLAGS.env_id else envs.make_env
+    probe = make_env()
+    env_id = probe.unwrapped.spec.id if probe.unwrapped.spec else FLAGS.env_id
+    env_specs = specs.specs_from_env(probe)
+    probe.close()
     if FLAGS.policy_dir:
         _, action_fn = load_policy(FLAGS.policy_dir)
         source = FLAGS.policy_dir
     else:
-        agent = builders.restore_rainbow_agent(FLAGS.root_dir,
-                                               specs.specs_from_env(make_env()))
+        agent = builders.restore_rainbow_agent(FLAGS.root_dir, env_specs)
         action_fn = lambda obs: agent.policy.action(obs).numpy()  # noqa: E731
         source = f"{FLAGS.root_dir} (checkpoint after {int(agent.train_step):,} updates)"
+    action_fn = epsilon_greedy(action_fn, specs.num_actions(env_specs.action_spec),
+                               FLAGS.epsilon, seed=FLAGS.seed)
     result = evaluate(action_fn, make_env, FLAGS.num_episodes, seed=FLAGS.seed)
-    print(f"{source}: mean return {result.mean:.1f} +- {result.std:.1f} over "
-          f"{FLAGS.num_episodes} episodes (min {result.returns.min():.1f}, "
-          f"max {result.returns.max():.1f})")
+    line = (f"{source}: mean return {result.mean:.1f} +- {result.std:.1f} over "
+            f"{FLAGS.num_episodes} episodes (min {result.returns.min():.1f}, "
+            f"max {result.returns.max():.1f})")
+    report = {"env_id": env_id, "episodes": FLAGS.num_episodes, "epsilon": FLAGS.epsilon,
+              "mean_return": result.mean, "std_return": result.std,
+              "returns": [float(r) for r in result.returns], "source": source}
+    if env_id and env_id.startswith("ALE/"):
+        game = atari.game_of(env_id)
+        report["game"] = game
+        report["hns"] = atari_scores.human_normalized(game, result.mean)
+        line += f"; human-normalized score {report['hns']:.3f}"
+    output = FLAGS.output or os.path.join(root_dir, "eval.json")
+    with open(output, "w") as f:
+        json.dump(report, f, indent=2)
+    print(f"{line}. Written to {output}.")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ environment stream, m = min(n, steps left in the episode):
     bootstraps from the last observation.
 Observations are referenced from the writer's history, not copied: s_t and s_t+n of
 different items share stored chunks.
+
+With `frame_stack` k > 1 (Atari: observations [84, 84, k], newest frame last), each step
+stores only its newest frame, and an item references the k frames of s_t and of s_t+m:
+[k, 84, 84], which `stacked_observations` turns back into [84, 84, k] on the learner. A
+reset stores the k - 1 older frames of the first stack (the env's padding) too, so every
+stack comes back exactly as the env produced it, and each frame is stored once.
 """
 from typing import Callable, List
 
@@ -65,9 +71,13 @@ class NStepTransitionWriter:
                  priority_fn: Callable[[], float] = lambda: 1.0,
                  max_in_flight_items: int = 8,
                  should_stop: Callable[[], bool] = lambda: False, poll_ms: int = 100,
-                 clip_rewards: bool = False):
+                 clip_rewards: bool = False, frame_stack: int = 1):
         if n_step < 1:
             raise ConfigError(f"n_step must be >= 1, got {n_step}.")
+        if frame_stack < 1:
+            raise ConfigError(f"frame_stack must be >= 1, got {frame_stack}.")
+        self.frame_stack = int(frame_stack)
+        self._last_observation = None
         self.table, self.n_step, self.gamma = table, int(n_step), float(gamma)
         self._priority_fn = priority_fn
         self._max_in_flight_items = int(max_in_flight_items)
@@ -75,7 +85,9 @@ class NStepTransitionWriter:
         self._clip_rewards = bool(clip_rewards)  # to [-1, 1] in R^(n) only (Atari training)
         # An item spans at most its window (n steps) plus the n - 1 extra steps that carry
         # the returns of the tail windows at an episode's end.
-        self._writer = client.trajectory_writer(num_keep_alive_refs=2 * self.n_step + 1)
+        # (and the k - 1 older frames of a stack).
+        self._writer = client.trajectory_writer(
+            num_keep_alive_refs=2 * self.n_step + self.frame_stack)
         self._num_steps = 0  # steps in the writer's history (the open one included)
         self._open = False  # whether the last step is still partial
         self._t = None  # history index of the latest observation; None outside an episode
@@ -86,7 +98,14 @@ class NStepTransitionWriter:
         """Begins an episode; an unfinished one (no end observed) is dropped unwritten."""
         if self._open:  # close the dangling step; no item references its placeholder action
             self._append({ACTION: np.int64(-1)}, partial=False)
-        self._append({OBSERVATION: np.asarray(observation)}, partial=True)
+        observation = np.asarray(observation)
+        self._last_observation = None  # a new episode: its first stack follows nothing
+        if self.frame_stack > 1:  # the first stack's older frames, as steps of their own
+            self._check_stack(observation)
+            for j in range(self.frame_stack - 1):
+                self._append({OBSERVATION: np.ascontiguousarray(observation[..., j])},
+                             partial=False)
+        self._append({OBSERVATION: self._stored(observation)}, partial=True)
         self._t = self._episode_start = self._first_open = self._num_steps - 1
         self._rewards = []
 
@@ -95,7 +114,7 @@ class NStepTransitionWriter:
         if self._t is None:
             raise RuntimeError("NStepTransitionWriter.step called before reset().")
         self._append({ACTION: np.asarray(action, np.int64)}, partial=False)  # closes step t
-        self._append({OBSERVATION: np.asarray(next_observation)}, partial=True)
+        self._append({OBSERVATION: self._stored(np.asarray(next_observation))}, partial=True)
         self._rewards.append(float(np.clip(reward, -1.0, 1.0)) if self._clip_rewards
                              else float(reward))
         self._t += 1
@@ -107,6 +126,33 @@ class NStepTransitionWriter:
         elif self._t - self._first_open >= self.n_step:
             self._write_window(terminated=False, partial=True)
         self.flush(self._max_in_flight_items)
+
+    def _check_stack(self, observation, previous=None):
+        if observation.ndim < 1 or observation.shape[-1] != self.frame_stack or (
+                previous is not None
+                and not np.array_equal(observation[..., :-1], previous[..., 1:])):
+            raise ConfigError(
+                f"frame_stack = {self.frame_stack} needs observations that are stacks of "
+                f"{self.frame_stack} frames on the last axis, shifted by one frame per step; "
+                "set ReplayConfig.frame_stack = 1 for this environment.")
+
+    def _stored(self, observation):
+        """What a step stores: the observation, or only its newest frame."""
+        if self.frame_stack == 1:
+            return observation
+        self._check_stack(observation, self._last_observation)
+        self._last_observation = observation
+        return np.ascontiguousarray(observation[..., -1])
+
+    def _observation(self, index: int):
+        """Reference to the observation at history `index`: one step, or its k frames."""
+        column = self._writer.history[OBSERVATION]
+        if self.frame_stack == 1:
+            return column[index]
+        start = index - self.frame_stack + 1
+        # Open-ended when it reaches the newest step: Reverb maps a positive stop equal to
+        # the history length to an empty slice.
+        return column[start:] if index == self._num_steps - 1 else column[start:index + 1]
 
     def _append(self, data, partial: bool):
         if not self._open:
@@ -121,11 +167,11 @@ class NStepTransitionWriter:
         ret, discount = window_return(rewards, self.gamma, terminated)
         self._append({RETURN: np.float32(ret), DISCOUNT: np.float32(discount)}, partial)
         history, last = self._writer.history, self._num_steps - 1
-        item = Transition(observation=history[OBSERVATION][start],
+        item = Transition(observation=self._observation(start),
                           action=history[ACTION][start],
                           reward=history[RETURN][last],
                           discount=history[DISCOUNT][last],
-                          next_observation=history[OBSERVATION][self._t])
+                          next_observation=self._observation(self._t))
         self._writer.create_item(self.table, priority=float(self._priority_fn()), trajectory=item)
         self._first_open = start + 1
 
@@ -137,3 +183,26 @@ class NStepTransitionWriter:
     def close(self):
         """Closes the underlying TrajectoryWriter (pending items are dropped)."""
         self._writer.close()
+
+
+def stored_observation_spec(observation_spec, frame_stack: int = 1):
+    """The table's observation spec: as is, or [k, H, W] frames for a [H, W, k] stack."""
+    import tensorflow as tf
+
+    if frame_stack == 1:
+        return observation_spec
+    *frame_shape, k = observation_spec.shape.as_list()
+    if k != frame_stack:
+        raise ConfigError(f"ReplayConfig.frame_stack = {frame_stack}, but observations have "
+                          f"shape {observation_spec.shape.as_list()}: set it to {k} or 1.")
+    return tf.TensorSpec([k, *frame_shape], observation_spec.dtype)
+
+
+def stacked_observations(frames, frame_stack: int = 1):
+    """[B, k, H, W] stored frames -> [B, H, W, k] stacks (identity when k == 1)."""
+    import tensorflow as tf
+
+    if frame_stack == 1:
+        return frames
+    rank = frames.shape.rank
+    return tf.transpose(frames, [0] + list(range(2, rank)) + [1])

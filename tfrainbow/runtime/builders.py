@@ -53,13 +53,16 @@ class ReplayConfig:
         None: a few batches (see tables.rate_limiter).
       clip_rewards: clip rewards to [-1, 1] in the stored n-step returns (Atari training);
         the returns the actor reports stay unclipped.
+      frame_stack: k > 1 stores each frame of [H, W, k] stacked observations once and
+        rebuilds the stacks on the learner (Atari: 4); 1 stores observations as they are.
     """
 
     def __init__(self, max_size: int = 100_000, min_size: int = 1_000, batch_size: int = 32,
                  updates_per_transition: float = 1.0, prioritized: bool = True,
                  priority_exponent: float = 0.5, importance_exponent: float = 0.4,
                  importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3,
-                 error_buffer: Optional[float] = None, clip_rewards: bool = False):
+                 error_buffer: Optional[float] = None, clip_rewards: bool = False,
+                 frame_stack: int = 1):
         if batch_size < 1:
             raise ConfigError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
@@ -77,11 +80,15 @@ class ReplayConfig:
         self.priority_floor = float(priority_floor)
         self.error_buffer = error_buffer
         self.clip_rewards = bool(clip_rewards)
+        if frame_stack < 1:
+            raise ConfigError(f"ReplayConfig.frame_stack must be >= 1, got {frame_stack}.")
+        self.frame_stack = int(frame_stack)
 
     def table(self, observation_spec) -> reverb.Table:
         """The replay table for transitions of this observation spec."""
         return tables.prioritized_table(
-            REPLAY_TABLE, tables.signature_of(specs_lib.transition_spec(observation_spec)),
+            REPLAY_TABLE, tables.signature_of(specs_lib.transition_spec(
+                writers.stored_observation_spec(observation_spec, self.frame_stack))),
             max_size=self.max_size, priority_exponent=self.priority_exponent,
             prioritized=self.prioritized, min_size_to_sample=self.min_size,
             samples_per_insert=self.batch_size * self.updates_per_transition,
@@ -92,13 +99,15 @@ class ReplayConfig:
         """An n-step writer for one env stream, with the agent's n_step and gamma."""
         return writers.NStepTransitionWriter(client, REPLAY_TABLE, agent.n_step, agent.gamma,
                                              priority_fn=priority_fn, should_stop=should_stop,
-                                             clip_rewards=self.clip_rewards)
+                                             clip_rewards=self.clip_rewards,
+                                             frame_stack=self.frame_stack)
 
     def learner(self, agent: RainbowAgent, server_address: str,
                 timeout_ms: Optional[int] = 1000, max_priority=None) -> Learner:
         """A Learner on a prefetched dataset of this table (priority updates when prioritized)."""
         dataset = datasets.transition_dataset(server_address, REPLAY_TABLE, self.batch_size,
-                                              rate_limiter_timeout_ms=timeout_ms)
+                                              rate_limiter_timeout_ms=timeout_ms,
+                                              frame_stack=self.frame_stack)
         updater = (datasets.PriorityUpdater(server_address, REPLAY_TABLE, self.priority_floor)
                    if self.prioritized else None)
         return Learner(agent, dataset, updater, beta0=self.importance_exponent,

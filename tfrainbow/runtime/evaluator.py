@@ -35,3 +35,20 @@ def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
         for env in envs:
             env.close()
     return EvalResult(float(returns.mean()), float(returns.std()), returns)
+
+
+def epsilon_greedy(action_fn: Callable, num_actions: int, epsilon: float,
+                   seed: int = 0) -> Callable:
+    """action_fn with probability epsilon of a uniform random action per observation (the
+    Atari evaluation protocol's epsilon = 0.001 for policies without noisy layers)."""
+    if epsilon <= 0.0:
+        return action_fn
+    rng = np.random.default_rng(seed)
+
+    def act(observations):
+        actions = np.asarray(action_fn(observations)).copy()
+        explore = rng.random(len(actions)) < epsilon
+        actions[explore] = rng.integers(0, num_actions, int(explore.sum()))
+        return actions
+
+    return act
