@@ -31,7 +31,7 @@ def train_and_evaluate(game: str, seed: int, args) -> dict:
     gin.parse_config_files_and_bindings([str(REPO / "gin/rainbow/atari100k.gin")], [
         f"make_env.env_id = 'ALE/{game}-v5'",
         f"RainbowTrainer.max_env_steps = {args.env_steps}",
-        f"RainbowTrainer.eval_interval = {args.env_steps}",
+        f"RainbowTrainer.eval_interval = {10 * args.env_steps}",  # evaluated once, at the end
         f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
         f"RainbowTrainer.seed = {seed}",
         f"RainbowTrainer.log_interval_s = {args.log_interval_s}",

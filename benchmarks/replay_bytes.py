@@ -5,13 +5,18 @@ observations, on real Pong frames and on incompressible random frames.
 
 Each case starts a fresh server process with the Rainbow replay table (n = 3), writes
 `--transitions` items through the real NStepTransitionWriter, and reports the growth of the
-server's resident memory (VmRSS) per item: what a 1M-transition replay costs.
+server's resident memory (VmRSS) per item, what a 1M-transition replay costs in RAM, and
+the size of a Reverb checkpoint of the table per item (the stored chunks and items alone,
+without allocator overhead).
 """
 import argparse
 import json
 import os
+import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,12 +32,13 @@ import reverb, tensorflow as tf
 from tfrainbow.replay.tables import signature_of
 from tfrainbow.replay.writers import stored_observation_spec
 from tfrainbow.specs import transition_spec
-k = int(sys.argv[1])
+k, path = int(sys.argv[1]), sys.argv[2]
 spec = stored_observation_spec(tf.TensorSpec([84, 84, 4], tf.uint8), k)
 table = reverb.Table("replay", reverb.selectors.Prioritized(0.5), reverb.selectors.Fifo(),
                      10**7, reverb.rate_limiters.MinSize(1),
                      signature=signature_of(transition_spec(spec)))
-server = reverb.Server([table], port=None)
+server = reverb.Server([table], port=None,
+                       checkpointer=reverb.checkpointers.DefaultCheckpointer(path))
 print(server.port, flush=True)
 server.wait()
 """
@@ -71,7 +77,8 @@ def random_stacks(count: int):
 
 
 def measure(frames: str, frame_stack: int, transitions: int) -> dict:
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(frame_stack)],
+    checkpoints = tempfile.mkdtemp(prefix="replay-bytes-")
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(frame_stack), checkpoints],
                               stdout=subprocess.PIPE, text=True)
     port = int(server.stdout.readline())
     try:
@@ -91,11 +98,15 @@ def measure(frames: str, frame_stack: int, transitions: int) -> dict:
         time.sleep(1.0)
         grown = rss_bytes(server.pid) - before
         writer.close()
+        stored = sum(f.stat().st_size for f in pathlib.Path(client.checkpoint()).rglob("*")
+                     if f.is_file())
     finally:
         server.kill()
         server.wait()
+        shutil.rmtree(checkpoints, ignore_errors=True)
     return {"frames": frames, "frame_stack": frame_stack, "items": items,
-            "bytes_per_transition": round(grown / items)}
+            "bytes_per_transition": round(grown / items),
+            "checkpoint_bytes_per_transition": round(stored / items)}
 
 
 def main():
@@ -104,13 +115,15 @@ def main():
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     rows = []
-    print(f"{'frames':>8} {'storage':>22} {'items':>8} {'bytes/transition':>17}")
+    print(f"{'frames':>8} {'storage':>22} {'items':>8} {'RSS bytes/transition':>21} "
+          f"{'checkpoint bytes/transition':>28}")
     for frames in ("pong", "random"):
         for frame_stack in (4, 1):
             row = measure(frames, frame_stack, args.transitions)
             storage = "frame once (k = 4)" if frame_stack == 4 else "stacked s and s'"
             print(f"{frames:>8} {storage:>22} {row['items']:>8,} "
-                  f"{row['bytes_per_transition']:>17,}", flush=True)
+                  f"{row['bytes_per_transition']:>21,} "
+                  f"{row['checkpoint_bytes_per_transition']:>28,}", flush=True)
             rows.append(row)
     print(f"(one uncompressed 84x84 frame: {84 * 84:,} bytes; a stack: {84 * 84 * 4:,})")
     if args.out:
