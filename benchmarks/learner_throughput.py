@@ -1,12 +1,16 @@
 """Learner updates/s: tfrainbow's RainbowAgent against TF-Agents' CategoricalDqnAgent on the
-same MLP and batch, alternating rounds (A B A B ...) in one process; medians and ratios.
+same network and batch, alternating rounds (A B A B ...) in one process; medians and ratios.
 
     pip install tf-agents==0.19.0   # the `bench` extra; see the note on typing-extensions
-    python benchmarks/learner_throughput.py --rounds=5 --steps=200 --out=learner.json
+    python benchmarks/learner_throughput.py --network=mlp --rounds=5 --steps=200 --out=l.json
+    python benchmarks/learner_throughput.py --network=cnn --rounds=3 --steps=20
 
-Conditions: CartPole shapes (4 observations, 2 actions), 51 atoms, n-step 3, batch 32, Adam.
-Rows: ours with all six components, ours with each network component off, the peer (C51
-with n-step; no dueling, no noise, uniform replay weights).
+Conditions: --network=mlp: CartPole shapes (4 observations, 2 actions), MLP 512-512;
+--network=cnn: 84x84x4 uint8 frames, 6 actions, Nature CNN + 512. 51 atoms, n-step 3,
+batch 32, Adam. Rows: ours with all six components, one update per call and
+--updates_per_call updates per call (the Learner's in-graph loop over a prefetched
+dataset); ours with each network component off; the peer (C51 with n-step; no dueling, no
+noise, uniform replay weights), one update per call as TF-Agents runs it.
 """
 import argparse
 import json
@@ -20,29 +24,47 @@ import tensorflow as tf  # noqa: E402
 
 from tfrainbow import specs  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
-from tfrainbow.networks.encoders import MLPEncoder  # noqa: E402
+from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
+from tfrainbow.runtime.learner import Learner  # noqa: E402
 
-OBS, ACTIONS, ATOMS, N_STEP = 4, 2, 51, 3
+ATOMS, N_STEP = 51, 3
+SHAPES = {"mlp": ((4,), 2, np.float32), "cnn": ((84, 84, 4), 6, np.uint8)}
 
 
-def ours(hidden, batch, **network_kwargs):
-    net = RainbowNetwork(MLPEncoder(hidden[:1]), ACTIONS, num_atoms=ATOMS,
-                         hidden_units=hidden[1:], **network_kwargs)
-    agent = RainbowAgent(tf.TensorSpec([OBS], tf.float32),
-                         specs.BoundedTensorSpec((), tf.int64, 0, ACTIONS - 1), net,
+def observations(network, rng, *batch_shape):
+    shape, _, dtype = SHAPES[network]
+    if dtype == np.uint8:
+        return rng.integers(0, 256, (*batch_shape, *shape), dtype=np.uint8)
+    return rng.normal(size=(*batch_shape, *shape)).astype(np.float32)
+
+
+def ours(network, batch, updates_per_call=0, **network_kwargs):
+    """A train function and the updates it does per call; updates_per_call 0: agent.train
+    called directly, else a Learner looping that many updates in one call."""
+    shape, actions, dtype = SHAPES[network]
+    encoder = MLPEncoder((512,)) if network == "mlp" else NatureCNN()
+    net = RainbowNetwork(encoder, actions, num_atoms=ATOMS, hidden_units=(512,),
+                         **network_kwargs)
+    agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
+                         specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
                          tf.keras.optimizers.Adam(1e-4), n_step=N_STEP).initialize()
     rng = np.random.default_rng(0)
-    data = specs.Transition(rng.normal(size=(batch, OBS)).astype(np.float32),
-                            rng.integers(0, ACTIONS, batch), np.ones(batch, np.float32),
-                            np.full(batch, 0.97, np.float32),
-                            rng.normal(size=(batch, OBS)).astype(np.float32))
+    data = specs.Transition(observations(network, rng, batch),
+                            rng.integers(0, actions, batch), np.ones(batch, np.float32),
+                            np.full(batch, 0.97, np.float32), observations(network, rng, batch))
     data = tf.nest.map_structure(tf.constant, data)
-    weights = tf.ones([batch])
-    return lambda: agent.train(data, weights).loss
+    if not updates_per_call:
+        weights = tf.ones([batch])
+        return (lambda: agent.train(data, weights).loss), 1
+    from reverb.replay_sample import ReplaySample
+
+    dataset = tf.data.Dataset.from_tensors(ReplaySample((), data)).repeat().prefetch(2)
+    learner = Learner(agent, dataset, updates_per_call=updates_per_call)
+    return (lambda: learner.step().loss), updates_per_call
 
 
-def peer(hidden, batch):
+def peer(network, batch):
     from tf_agents.agents.categorical_dqn import categorical_dqn_agent
     from tf_agents.networks import categorical_q_network
     from tf_agents.specs import tensor_spec
@@ -50,11 +72,18 @@ def peer(hidden, batch):
     from tf_agents.trajectories import trajectory
     from tf_agents.utils import common
 
-    obs_spec = tensor_spec.TensorSpec([OBS], tf.float32)
-    action_spec = tensor_spec.BoundedTensorSpec((), tf.int64, 0, ACTIONS - 1)
+    shape, actions, dtype = SHAPES[network]
+    obs_spec = tensor_spec.TensorSpec(shape, tf.float32)
+    action_spec = tensor_spec.BoundedTensorSpec((), tf.int64, 0, actions - 1)
     time_step_spec = ts.time_step_spec(obs_spec)
-    net = categorical_q_network.CategoricalQNetwork(obs_spec, action_spec, num_atoms=ATOMS,
-                                                    fc_layer_params=hidden)
+    if network == "mlp":
+        net = categorical_q_network.CategoricalQNetwork(
+            obs_spec, action_spec, num_atoms=ATOMS, fc_layer_params=(512, 512))
+    else:  # the Nature CNN, as TF-Agents' Atari examples build it
+        net = categorical_q_network.CategoricalQNetwork(
+            obs_spec, action_spec, num_atoms=ATOMS,
+            conv_layer_params=((32, (8, 8), 4), (64, (4, 4), 2), (64, (3, 3), 1)),
+            fc_layer_params=(512,))
     agent = categorical_dqn_agent.CategoricalDqnAgent(
         time_step_spec, action_spec, categorical_q_network=net,
         optimizer=tf.keras.optimizers.Adam(1e-4), n_step_update=N_STEP,
@@ -64,12 +93,12 @@ def peer(hidden, batch):
     T = N_STEP + 1
     experience = trajectory.Trajectory(
         step_type=tf.ones([batch, T], tf.int32), observation=tf.constant(
-            rng.normal(size=(batch, T, OBS)).astype(np.float32)),
-        action=tf.constant(rng.integers(0, ACTIONS, (batch, T))), policy_info=(),
+            observations(network, rng, batch, T).astype(np.float32)),
+        action=tf.constant(rng.integers(0, actions, (batch, T))), policy_info=(),
         next_step_type=tf.ones([batch, T], tf.int32), reward=tf.ones([batch, T]),
         discount=tf.ones([batch, T]))
     train = common.function(agent.train)
-    return lambda: train(experience).loss
+    return (lambda: train(experience).loss), 1
 
 
 def main():
@@ -77,37 +106,42 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--network", choices=sorted(SHAPES), default="mlp")
+    parser.add_argument("--updates_per_call", type=int, default=8)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    hidden = (512, 512)
-    contenders = {"ours: all six": ours(hidden, args.batch),
-                  "ours: dueling off": ours(hidden, args.batch, dueling=False),
-                  "ours: noisy off": ours(hidden, args.batch, noisy=False),
-                  "ours: dueling+noisy off": ours(hidden, args.batch, dueling=False,
-                                                  noisy=False)}
+    net, batch, k = args.network, args.batch, args.updates_per_call
+    contenders = {"ours: all six": ours(net, batch),
+                  f"ours: all six, {k} per call": ours(net, batch, k),
+                  f"ours: dueling off, {k} per call": ours(net, batch, k, dueling=False),
+                  f"ours: noisy off, {k} per call": ours(net, batch, k, noisy=False),
+                  f"ours: dueling+noisy off, {k} per call": ours(net, batch, k, dueling=False,
+                                                                  noisy=False)}
     try:
-        contenders["peer: TF-Agents C51"] = peer(hidden, args.batch)
+        contenders["peer: TF-Agents C51"] = peer(net, batch)
     except ImportError as error:
         print(f"peer skipped ({error}): pip install tf-agents==0.19.0")
-    for fn in contenders.values():  # trace and warm up
-        for _ in range(10):
+    for fn, _ in contenders.values():  # trace and warm up
+        for _ in range(3):
             fn().numpy()
     rates = {name: [] for name in contenders}
     for _ in range(args.rounds):
-        for name, fn in contenders.items():
+        for name, (fn, per_call) in contenders.items():
+            calls = max(1, args.steps // per_call)
             start = time.perf_counter()
-            for _ in range(args.steps):
+            for _ in range(calls):
                 loss = fn()
             loss.numpy()
-            rates[name].append(args.steps / (time.perf_counter() - start))
+            rates[name].append(calls * per_call / (time.perf_counter() - start))
     medians = {name: statistics.median(r) for name, r in rates.items()}
     peer_rate = medians.get("peer: TF-Agents C51")
-    print(f"MLP {hidden}, batch {args.batch}, {ATOMS} atoms, n-step {N_STEP}, device "
+    print(f"{'MLP 512-512' if net == 'mlp' else 'Nature CNN + 512'}, batch {batch}, "
+          f"{ATOMS} atoms, n-step {N_STEP}, float32, device "
           f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
-          f"{os.cpu_count()} cores, {args.rounds} rounds x {args.steps} updates")
+          f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates")
     for name, value in medians.items():
         ratio = f"  ours/peer {value / peer_rate:.2f}" if peer_rate and name != "peer: TF-Agents C51" else ""
-        print(f"{name:26s} {value:8.1f} updates/s{ratio}")
+        print(f"{name:38s} {value:8.1f} updates/s{ratio}")
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"args": vars(args), "updates_per_s": medians}, f, indent=2)

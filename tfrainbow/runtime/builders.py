@@ -55,6 +55,8 @@ class ReplayConfig:
         the returns the actor reports stay unclipped.
       frame_stack: k > 1 stores each frame of [H, W, k] stacked observations once and
         rebuilds the stacks on the learner (Atari: 4); 1 stores observations as they are.
+      updates_per_call: learner updates inside one compiled call (an in-graph loop); more
+        amortize the per-call dispatch that bounds small networks.
     """
 
     def __init__(self, max_size: int = 100_000, min_size: int = 1_000, batch_size: int = 32,
@@ -62,7 +64,7 @@ class ReplayConfig:
                  priority_exponent: float = 0.5, importance_exponent: float = 0.4,
                  importance_anneal_updates: int = 100_000, priority_floor: float = 1e-3,
                  error_buffer: Optional[float] = None, clip_rewards: bool = False,
-                 frame_stack: int = 1):
+                 frame_stack: int = 1, updates_per_call: int = 1):
         if batch_size < 1:
             raise ConfigError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
@@ -83,6 +85,10 @@ class ReplayConfig:
         if frame_stack < 1:
             raise ConfigError(f"ReplayConfig.frame_stack must be >= 1, got {frame_stack}.")
         self.frame_stack = int(frame_stack)
+        if updates_per_call < 1:
+            raise ConfigError(f"ReplayConfig.updates_per_call must be >= 1, got "
+                              f"{updates_per_call}.")
+        self.updates_per_call = int(updates_per_call)
 
     def table(self, observation_spec) -> reverb.Table:
         """The replay table for transitions of this observation spec."""
@@ -112,7 +118,7 @@ class ReplayConfig:
                    if self.prioritized else None)
         return Learner(agent, dataset, updater, beta0=self.importance_exponent,
                        beta_anneal_updates=self.importance_anneal_updates,
-                       max_priority=max_priority)
+                       max_priority=max_priority, updates_per_call=self.updates_per_call)
 
 
 def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> RainbowAgent:

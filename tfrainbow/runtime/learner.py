@@ -14,23 +14,27 @@ class Learner:
       dataset: batches of ReplaySample(info, Transition), from `transition_dataset`.
       priority_updater: a PriorityUpdater, or None for uniform replay (no weights then).
       beta0, beta_anneal_updates: importance-sampling exponent, annealed to 1.
+      updates_per_call: updates inside one compiled call (an in-graph loop over the
+        prefetched batches), so the per-call dispatch is paid once for all of them.
     """
 
     def __init__(self, agent, dataset: tf.data.Dataset,
                  priority_updater: Optional[datasets.PriorityUpdater] = None,
                  beta0: float = 0.4, beta_anneal_updates: int = 100_000,
-                 max_priority: Optional[tf.Variable] = None):
+                 max_priority: Optional[tf.Variable] = None, updates_per_call: int = 1):
         self.agent, self.dataset = agent, dataset
         self.priority_updater = priority_updater
         self.beta0, self.beta_anneal_updates = float(beta0), int(beta_anneal_updates)
         # The highest priority seen: new items enter at it (Reverb does not expose the max).
         self.max_priority = max_priority if max_priority is not None else tf.Variable(
             1.0, dtype=tf.float64, trainable=False, name="max_priority")
+        self.updates_per_call = int(updates_per_call)
         self._iterator = iter(dataset)
-        self._step_fn = tf.function(self._step)
+        self._step_fn = tf.function(self._steps)
 
     def step(self):
-        """One update; None when the dataset timed out waiting for data (then retried)."""
+        """`updates_per_call` updates (the last one's LossInfo); None when the dataset timed
+        out waiting for data (then retried)."""
         try:
             return self._step_fn(self._iterator)
         except tf.errors.OutOfRangeError:
@@ -44,6 +48,12 @@ class Learner:
     @property
     def step_trace_count(self) -> int:
         return self._step_fn.experimental_get_tracing_count()
+
+    def _steps(self, iterator):
+        loss_info = self._step(iterator)
+        for _ in tf.range(self.updates_per_call - 1):  # autograph: a tf.while_loop
+            loss_info = self._step(iterator)
+        return loss_info
 
     def _step(self, iterator):
         sample = next(iterator)

@@ -172,6 +172,7 @@ class RemoteLearner:
         self._connect(stop)
         self._publish(stop)
         next_checkpoint = (start // self.checkpoint_interval + 1) * self.checkpoint_interval
+        next_publish = start + self.publish_period
         next_eval = ((start // self.eval_interval + 1) * self.eval_interval
                      if self.eval_interval else None)
         last, info, began = (time.monotonic(), start), None, time.monotonic()
@@ -183,7 +184,8 @@ class RemoteLearner:
                     self._reconnect(stop, error)
                     continue
                 info = step_info if step_info is not None else info
-                if step_info is not None and self.updates % self.publish_period == 0:
+                if self.updates >= next_publish:  # a call may do several updates
+                    next_publish = self.updates + self.publish_period
                     self._publish(stop)
                 if self.updates >= next_checkpoint:
                     next_checkpoint += self.checkpoint_interval

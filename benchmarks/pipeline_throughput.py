@@ -1,0 +1,175 @@
+"""End-to-end throughput against the ceilings of its parts, on the same cores.
+
+    python benchmarks/pipeline_throughput.py --env_steps=4000 --impala_env_steps=150000 \
+        --out=runs/pipeline.json
+
+Rainbow, CartPole (gin/rainbow/cartpole.gin: 128-unit MLP, batch 128, one update per env
+step): the one-process run end to end; the learner alone on a filled table (its ceiling);
+the actor alone writing to Reverb with no learner (the actor's ceiling).
+IMPALA, CartPole (gin/impala/cartpole.gin): learner-consumed env steps/s with 1, 2 and 4
+actor processes, against raw env steps/s of 2 processes stepping the same vector envs with
+the same policy network's inference and nothing else (the ceiling on these cores).
+"""
+import argparse
+import json
+import multiprocessing
+import os
+import pathlib
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import gin  # noqa: E402
+import numpy as np  # noqa: E402
+import reverb  # noqa: E402
+
+from tfrainbow import envs, specs  # noqa: E402
+from tfrainbow.replay import tables  # noqa: E402
+from tfrainbow.runtime import builders  # noqa: E402
+from tfrainbow.runtime.actor import Actor  # noqa: E402
+from tfrainbow.runtime.train_impala import ImpalaTrainer  # noqa: E402
+from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def configure(gin_file, *bindings):
+    gin.clear_config()
+    gin.add_config_file_search_path(str(REPO))
+    gin.parse_config_files_and_bindings([str(REPO / gin_file)], list(bindings))
+
+
+def rainbow_end_to_end(env_steps, updates_per_call):
+    configure("gin/rainbow/cartpole.gin", "ReplayConfig.min_size = 128",
+              f"ReplayConfig.updates_per_call = {updates_per_call}",
+              f"RainbowTrainer.max_env_steps = {env_steps}", "RainbowTrainer.target_return = None",
+              "RainbowTrainer.eval_interval = 100000000", "RainbowTrainer.eval_episodes = 1",
+              "RainbowTrainer.log_interval_s = 1000.0")
+    with tempfile.TemporaryDirectory() as root:
+        trainer = RainbowTrainer(root)
+        start = time.monotonic()
+        results = trainer.run()
+        seconds = time.monotonic() - start
+    return {"env_steps_per_s": results["env_steps"] / seconds,
+            "updates_per_s": results["updates"] / seconds}
+
+
+def _loose_table(observation_spec, replay):
+    """The replay table without the ratio limiter: neither side ever waits."""
+    signature = tables.signature_of(specs.transition_spec(observation_spec))
+    return reverb.Table(builders.REPLAY_TABLE, reverb.selectors.Prioritized(0.5),
+                        reverb.selectors.Fifo(), replay.max_size,
+                        reverb.rate_limiters.MinSize(1), signature=signature)
+
+
+def rainbow_parts(env_steps, updates, updates_per_call):
+    configure("gin/rainbow/cartpole.gin", f"ReplayConfig.updates_per_call = {updates_per_call}")
+    env = envs.make_vector_env(1)
+    env_specs = specs.specs_from_env(env)
+    agent = builders.build_rainbow_agent(env_specs)
+    replay = builders.ReplayConfig()
+    server = reverb.Server([_loose_table(env_specs.observation_spec, replay)], port=None)
+    address = f"localhost:{server.port}"
+    client = reverb.Client(address)
+    writer = replay.writer(client, agent, lambda: 1.0, lambda: False)
+    actor = Actor(env, agent.collect_policy, [writer])
+    start = time.monotonic()
+    actor.run(lambda: False, env_steps)  # the actor alone: act and write, nobody samples
+    actor_rate = env_steps / (time.monotonic() - start)
+    learner = replay.learner(agent, address)
+    for _ in range(5):
+        learner.step()  # trace
+    calls = max(1, updates // updates_per_call)
+    start = time.monotonic()
+    for _ in range(calls):
+        learner.step()
+    learner_rate = calls * updates_per_call / (time.monotonic() - start)
+    writer.close()
+    server.stop()
+    return {"actor_alone_env_steps_per_s": actor_rate, "learner_alone_updates_per_s": learner_rate}
+
+
+def impala(num_actors, env_steps):
+    configure("gin/impala/cartpole.gin", f"ImpalaTrainer.num_actors = {num_actors}",
+              f"ImpalaTrainer.max_env_steps = {env_steps}", "ImpalaTrainer.target_return = None",
+              "ImpalaTrainer.eval_interval = 100000000", "ImpalaTrainer.eval_episodes = 1")
+    with tempfile.TemporaryDirectory() as root:
+        return ImpalaTrainer(root).run()["env_steps_per_s"]
+
+
+def _raw_worker(seconds, num_envs, counter):
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    configure("gin/impala/cartpole.gin")
+    env = envs.make_vector_env(num_envs)
+    agent = builders.build_impala_agent(specs.specs_from_env(env))
+    obs, _ = env.reset(seed=0)
+    first, state = np.ones(num_envs, bool), agent.network.initial_state(num_envs)
+    steps, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        actions, _, state = agent.collect_policy.step(obs, first, state)
+        obs, _, terminated, truncated, _ = env.step(actions.numpy())
+        first = terminated | truncated
+        steps += num_envs
+    with counter.get_lock():
+        counter.value += steps
+
+
+def raw_env_steps_per_s(processes, num_envs, seconds):
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("q", 0)
+    workers = [context.Process(target=_raw_worker, args=(seconds, num_envs, counter))
+               for _ in range(processes)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return counter.value / seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env_steps", type=int, default=4000)
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--updates_per_call", type=int, default=1)
+    parser.add_argument("--impala_env_steps", type=int, default=150_000)
+    parser.add_argument("--impala_actors", default="1,2,4")
+    parser.add_argument("--raw_seconds", type=float, default=20.0)
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    k = args.updates_per_call
+    rows = {}
+    rows.update(rainbow_parts(args.env_steps, args.updates, k))
+    rows.update({f"end_to_end_{name}": value
+                 for name, value in rainbow_end_to_end(args.env_steps, k).items()})
+    raw = raw_env_steps_per_s(2, 8, args.raw_seconds)
+    rows["impala_raw_env_steps_per_s_2_processes"] = raw
+    for n in [int(a) for a in args.impala_actors.split(",")]:
+        rows[f"impala_{n}_actors_env_steps_per_s"] = impala(n, args.impala_env_steps)
+
+    print(f"\nRainbow, CartPole, gin/rainbow/cartpole.gin (MLP 128, batch 128, 1 update per "
+          f"env step), {k} update(s) per call, {os.cpu_count()} cores, CPU")
+    learner_alone = rows["learner_alone_updates_per_s"]
+    print(f"  actor alone          {rows['actor_alone_env_steps_per_s']:9.1f} env steps/s")
+    print(f"  learner alone        {learner_alone:9.1f} updates/s")
+    print(f"  end to end           {rows['end_to_end_updates_per_s']:9.1f} updates/s, "
+          f"{rows['end_to_end_env_steps_per_s']:.1f} env steps/s = "
+          f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone")
+    print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
+          "batches of 32)")
+    print(f"  raw env steps/s, 2 processes with policy inference: {raw:9.1f}")
+    for n in [int(a) for a in args.impala_actors.split(",")]:
+        value = rows[f"impala_{n}_actors_env_steps_per_s"]
+        print(f"  {n} actor(s), learner-consumed env steps/s: {value:9.1f} = {value / raw:.0%}"
+              " of raw")
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump({"args": vars(args), **rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
