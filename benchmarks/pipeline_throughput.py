@@ -136,7 +136,8 @@ def main():
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--updates_per_call", type=int, default=1)
     parser.add_argument("--impala_env_steps", type=int, default=150_000)
-    parser.add_argument("--impala_actors", default="1,2,4")
+    parser.add_argument("--impala_actors", default="1,2,4",
+                        help="actor counts to run; empty: Rainbow only")
     parser.add_argument("--raw_seconds", type=float, default=20.0)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
@@ -145,9 +146,10 @@ def main():
     rows.update(rainbow_parts(args.env_steps, args.updates, k))
     rows.update({f"end_to_end_{name}": value
                  for name, value in rainbow_end_to_end(args.env_steps, k).items()})
-    raw = raw_env_steps_per_s(2, 8, args.raw_seconds)
+    actor_counts = [int(a) for a in args.impala_actors.split(",") if a.strip()]
+    raw = raw_env_steps_per_s(2, 8, args.raw_seconds) if actor_counts else None
     rows["impala_raw_env_steps_per_s_2_processes"] = raw
-    for n in [int(a) for a in args.impala_actors.split(",")]:
+    for n in actor_counts:
         rows[f"impala_{n}_actors_env_steps_per_s"] = impala(n, args.impala_env_steps)
 
     print(f"\nRainbow, CartPole, gin/rainbow/cartpole.gin (MLP 128, batch 128, 1 update per "
@@ -158,10 +160,14 @@ def main():
     print(f"  end to end           {rows['end_to_end_updates_per_s']:9.1f} updates/s, "
           f"{rows['end_to_end_env_steps_per_s']:.1f} env steps/s = "
           f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone")
-    print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
-          "batches of 32)")
-    print(f"  raw env steps/s, 2 processes with policy inference: {raw:9.1f}")
-    for n in [int(a) for a in args.impala_actors.split(",")]:
+    if not actor_counts:  # --impala_actors= (empty): Rainbow only
+        actor_counts = []
+    else:
+        print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
+              "batches of 32)")
+    if raw is not None:
+        print(f"  raw env steps/s, 2 processes with policy inference: {raw:9.1f}")
+    for n in actor_counts:
         value = rows[f"impala_{n}_actors_env_steps_per_s"]
         print(f"  {n} actor(s), learner-consumed env steps/s: {value:9.1f} = {value / raw:.0%}"
               " of raw")

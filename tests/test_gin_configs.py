@@ -20,7 +20,7 @@ EXPECTED = {
         "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 100,
         "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
-        "target_return": 475.0, "eval_episodes": 10,
+        "target_return": 475.0, "eval_episodes": 10, "updates_per_call": 4,
     },
     "rainbow/atari.gin": {
         "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
@@ -81,7 +81,7 @@ def built_values(agent, env):
         "max_env_steps": trainer.get("max_env_steps"),
         "updates_per_transition": replay.updates_per_transition,
         "importance_exponent": replay.importance_exponent, "clip_rewards": replay.clip_rewards,
-        "frame_stack": replay.frame_stack,
+        "frame_stack": replay.frame_stack, "updates_per_call": replay.updates_per_call,
         "hidden_units": net._config["hidden_units"],
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
