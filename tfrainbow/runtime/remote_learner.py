@@ -56,7 +56,7 @@ class RemoteLearner:
             self.agent = builders.build_impala_agent(env_specs)
             self.transport = builders.UnrollConfig()
             self.publish_period = self.transport.publish_period
-            self.tables, self.variables = [UNROLL_TABLE, VARIABLE_TABLE], None
+            self.tables = [UNROLL_TABLE, VARIABLE_TABLE]
         else:
             self.agent = builders.build_rainbow_agent(env_specs)
             self.max_priority = objects["max_priority"] = builders.new_max_priority()

@@ -56,7 +56,7 @@ class RainbowTrainer:
 
         # Restore before writing anything, so a mismatching config cannot damage the run.
         self.state = RunState()
-        max_priority = tf.Variable(1.0, dtype=tf.float64, trainable=False, name="max_priority")
+        max_priority = builders.new_max_priority()
         self.checkpoint = tf.train.Checkpoint(agent=agent, max_priority=max_priority,
                                               state=self.state)
         self.manager = tf.train.CheckpointManager(
