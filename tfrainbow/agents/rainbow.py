@@ -162,18 +162,15 @@ class RainbowAgent(tf.Module):
         observation, action, reward, discount, next_observation = experience
         reward = tf.cast(reward, tf.float32)
         discount = tf.cast(discount, tf.float32)
-        batch = tf.shape(reward)[0]
+        # The bootstrap side, outside the tape: no backward pass over s_t+n. With double Q
+        # the online net picks a* = argmax_a Q(s_t+n, a) under its own noise draw, the
+        # target net evaluates it under another (as Dopamine's full Rainbow does).
+        next_online = (self.network(next_observation, training=True) if self.double
+                       else None)
+        bootstrap = tf.stop_gradient(self._bootstrap_outputs(next_observation, next_online))
         with tf.GradientTape() as tape:
-            if self.double:
-                # One pass over [s_t; s_t+n]: one noise sample for the online net (Fortunato
-                # et al. 2018, Alg. 1), half the dispatch of two calls.
-                both = self.network(tf.concat([observation, next_observation], 0),
-                                    training=True)
-                outputs, next_online = both[:batch], tf.stop_gradient(both[batch:])
-            else:
-                outputs, next_online = self.network(observation, training=True), None
+            outputs = self.network(observation, training=True)
             chosen = _gather_actions(outputs, action)  # [B, N] or [B]
-            bootstrap = tf.stop_gradient(self._bootstrap_outputs(next_observation, next_online))
             per_sample, priorities, q_mean = self._loss(chosen, bootstrap, reward, discount)
             loss = tf.reduce_mean(tf.cast(weights, tf.float32) * per_sample)
             # Raises before the update is applied: the weights stay finite.
