@@ -98,6 +98,7 @@ class RemoteActor:
         writers = [replay.writer(client, agent, lambda: float(max_priority.numpy()), stop.is_set)
                    for _ in range(self.num_envs)]
         actor = Actor(env, agent.collect_policy, writers, seed=self.seed)
+        self.returns = actor.episode_returns  # the same deque: reports see it grow
 
         def pull():
             try:
@@ -114,7 +115,6 @@ class RemoteActor:
                 pull()
             steps += 1
             self.env_steps, self.episodes = actor.env_steps, actor.episodes
-            self.returns = actor.episode_returns
             self._report()
 
         try:

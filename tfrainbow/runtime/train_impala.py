@@ -65,10 +65,8 @@ class ImpalaTrainer:
         self.num_actors = int(num_actors or os.cpu_count() or 1)
         self.envs_per_actor, self.max_env_steps = int(envs_per_actor), int(max_env_steps)
         self.transport = transport = builders.UnrollConfig()
-        self.unroll_length, self.batch_size = transport.unroll_length, transport.batch_size
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, int(checkpoint_interval)
-        self.publish_period, self.pull_period = transport.publish_period, transport.pull_period
         self.seed = seed
         tf.random.set_seed(seed)
         env_specs = specs.specs_from_env(envs.make_env())
@@ -111,8 +109,8 @@ class ImpalaTrainer:
             process = context.Process(
                 target=actor_process, name=f"actor-{actor_id}", daemon=True,
                 args=(self.config, self.address, actor_id, self.envs_per_actor,
-                      self.unroll_length, self.pull_period, self.seed, stop, env_steps,
-                      episodes))
+                      self.transport.unroll_length, self.transport.pull_period, self.seed,
+                      stop, env_steps, episodes))
             process.start()
             processes.append(process)
         return processes
@@ -138,7 +136,8 @@ class ImpalaTrainer:
         progress = Progress(self.max_env_steps, start_steps=start_steps,
                             start_updates=int(agent.train_step), interval_s=5.0)
         progress.say(f"IMPALA: {self.num_actors} actor processes x {self.envs_per_actor} envs, "
-                     f"unrolls of {self.unroll_length}, batches of {self.batch_size}.")
+                     f"unrolls of {self.transport.unroll_length}, batches of "
+                     f"{self.transport.batch_size}.")
         returns, num_episodes = [], int(self.state.episodes)
         next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
@@ -159,7 +158,7 @@ class ImpalaTrainer:
                     self._recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
                     self.lag_counts += np.bincount(self._recent_lags,
                                                    minlength=MAX_LAG_BIN + 1)
-                    if int(agent.train_step) % self.publish_period == 0:
+                    if int(agent.train_step) % self.transport.publish_period == 0:
                         self.publisher.publish(int(agent.train_step), agent.network.variables)
                 except tf.errors.OutOfRangeError:  # no unroll within the timeout
                     self._iterator = iter(self.dataset)
