@@ -9,8 +9,11 @@ Conditions: --network=mlp: CartPole shapes (4 observations, 2 actions), MLP 512-
 --network=cnn: 84x84x4 uint8 frames, 6 actions, Nature CNN + 512. 51 atoms, n-step 3,
 batch 32, Adam. Rows: ours with all six components, one update per call and
 --updates_per_call updates per call (the Learner's in-graph loop over a prefetched
-dataset); ours with each network component off; the peer (C51 with n-step; no dueling, no
+dataset); ours with each network component off; ours with the dueling streams sharing their
+hidden layer (Dopamine's layout); ours in bf16 mixed precision; the peer (C51 with n-step; no dueling, no
 noise, uniform replay weights), one update per call as TF-Agents runs it.
+MFLOP/update is TF's profiler count over one update's graph: it shows how much of a gap is
+extra arithmetic (noisy layers: two matmuls each; dueling: two streams) and how much speed.
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ import tensorflow as tf  # noqa: E402
 from tfrainbow import specs  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
 from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
+from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
 from tfrainbow.runtime.learner import Learner  # noqa: E402
 
@@ -39,29 +43,31 @@ def observations(network, rng, *batch_shape):
     return rng.normal(size=(*batch_shape, *shape)).astype(np.float32)
 
 
-def ours(network, batch, updates_per_call=0, **network_kwargs):
-    """A train function and the updates it does per call; updates_per_call 0: agent.train
-    called directly, else a Learner looping that many updates in one call."""
+def ours(network, batch, updates_per_call=0, precision="float32", **network_kwargs):
+    """A train function, the updates it does per call and its graph; updates_per_call 0:
+    agent.train called directly, else a Learner looping that many updates in one call."""
     shape, actions, dtype = SHAPES[network]
-    encoder = MLPEncoder((512,)) if network == "mlp" else NatureCNN()
-    net = RainbowNetwork(encoder, actions, num_atoms=ATOMS, hidden_units=(512,),
-                         **network_kwargs)
-    agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
-                         specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
-                         tf.keras.optimizers.Adam(1e-4), n_step=N_STEP).initialize()
+    with precision_scope(precision):
+        encoder = MLPEncoder((512,)) if network == "mlp" else NatureCNN()
+        net = RainbowNetwork(encoder, actions, num_atoms=ATOMS, hidden_units=(512,),
+                             **network_kwargs)
+        agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
+                             specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
+                             tf.keras.optimizers.Adam(1e-4), n_step=N_STEP).initialize()
     rng = np.random.default_rng(0)
     data = specs.Transition(observations(network, rng, batch),
                             rng.integers(0, actions, batch), np.ones(batch, np.float32),
                             np.full(batch, 0.97, np.float32), observations(network, rng, batch))
     data = tf.nest.map_structure(tf.constant, data)
+    weights = tf.ones([batch])
+    graph = lambda: agent._train_fn.get_concrete_function(data, weights).graph  # noqa: E731
     if not updates_per_call:
-        weights = tf.ones([batch])
-        return (lambda: agent.train(data, weights).loss), 1
+        return (lambda: agent.train(data, weights).loss), 1, graph
     from reverb.replay_sample import ReplaySample
 
     dataset = tf.data.Dataset.from_tensors(ReplaySample((), data)).repeat().prefetch(2)
     learner = Learner(agent, dataset, updates_per_call=updates_per_call)
-    return (lambda: learner.step().loss), updates_per_call
+    return (lambda: learner.step().loss), updates_per_call, graph
 
 
 def peer(network, batch):
@@ -98,7 +104,17 @@ def peer(network, batch):
         next_step_type=tf.ones([batch, T], tf.int32), reward=tf.ones([batch, T]),
         discount=tf.ones([batch, T]))
     train = common.function(agent.train)
-    return (lambda: train(experience).loss), 1
+    return (lambda: train(experience).loss), 1, (
+        lambda: train.get_concrete_function(experience).graph)
+
+
+def float_ops(graph):
+    """Floating-point operations in one update's graph, as TF's profiler counts them
+    (matmuls, convolutions and their gradients; element-wise ops mostly uncounted)."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+    options = option_builder.ProfileOptionBuilder(
+        option_builder.ProfileOptionBuilder.float_operation()).with_empty_output().build()
+    return model_analyzer.profile(graph, options=options).total_float_ops
 
 
 def main():
@@ -116,17 +132,21 @@ def main():
                   f"ours: dueling off, {k} per call": ours(net, batch, k, dueling=False),
                   f"ours: noisy off, {k} per call": ours(net, batch, k, noisy=False),
                   f"ours: dueling+noisy off, {k} per call": ours(net, batch, k, dueling=False,
-                                                                  noisy=False)}
+                                                                  noisy=False),
+                  f"ours: all six, shared hidden, {k} per call": ours(net, batch, k,
+                                                                      shared_hidden=True),
+                  f"ours: all six, {k} per call, bf16": ours(net, batch, k,
+                                                             precision="mixed_bfloat16")}
     try:
         contenders["peer: TF-Agents C51"] = peer(net, batch)
     except ImportError as error:
         print(f"peer skipped ({error}): pip install tf-agents==0.19.0")
-    for fn, _ in contenders.values():  # trace and warm up
+    for fn, *_ in contenders.values():  # trace and warm up
         for _ in range(3):
             fn().numpy()
     rates = {name: [] for name in contenders}
     for _ in range(args.rounds):
-        for name, (fn, per_call) in contenders.items():
+        for name, (fn, per_call, _) in contenders.items():
             calls = max(1, args.steps // per_call)
             start = time.perf_counter()
             for _ in range(calls):
@@ -134,17 +154,22 @@ def main():
             loss.numpy()
             rates[name].append(calls * per_call / (time.perf_counter() - start))
     medians = {name: statistics.median(r) for name, r in rates.items()}
+    flops = {name: float_ops(graph()) for name, (_, _, graph) in contenders.items()}
     peer_rate = medians.get("peer: TF-Agents C51")
     print(f"{'MLP 512-512' if net == 'mlp' else 'Nature CNN + 512'}, batch {batch}, "
-          f"{ATOMS} atoms, n-step {N_STEP}, float32, device "
+          f"{ATOMS} atoms, n-step {N_STEP}, float32 (unless bf16), device "
           f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
-          f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates")
+          f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates; bf16 rows: "
+          f"mixed_bfloat16, CPU native bf16 {'yes' if cpu_has_bf16() else 'no (emulated)'}")
+    print(f"{'':42s} {'updates/s':>9s} {'ours/peer':>9s} {'MFLOP/update':>12s} {'GFLOP/s':>8s}")
     for name, value in medians.items():
-        ratio = f"  ours/peer {value / peer_rate:.2f}" if peer_rate and name != "peer: TF-Agents C51" else ""
-        print(f"{name:38s} {value:8.1f} updates/s{ratio}")
+        ratio = f"{value / peer_rate:9.2f}" if peer_rate and not name.startswith("peer") else " " * 9
+        print(f"{name:42s} {value:9.1f} {ratio} {flops[name] / 1e6:12.1f} "
+              f"{flops[name] * value / 1e9:8.1f}")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"args": vars(args), "updates_per_s": medians}, f, indent=2)
+            json.dump({"args": vars(args), "updates_per_s": medians,
+                       "float_ops_per_update": flops}, f, indent=2)
 
 
 if __name__ == "__main__":

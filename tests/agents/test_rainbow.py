@@ -6,6 +6,7 @@ from tests.agents import chain_mdp
 from tfrainbow import specs
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.networks.encoders import MLPEncoder
+from tfrainbow.networks.precision import precision_scope
 from tfrainbow.networks.q_networks import RainbowNetwork
 
 ACTION_SPEC = specs.BoundedTensorSpec((), tf.int64, 0, 1)
@@ -141,14 +142,17 @@ COMPONENTS_OFF = {
     "no_noisy": (dict(noisy=False), {}),
     "no_distributional": (dict(distributional=False), {}),
     "no_multi_step": ({}, dict(n_step=1)),
+    "bf16_mixed_precision": ({}, {}),
 }
 
 
 @pytest.mark.parametrize("name", list(COMPONENTS_OFF))
 def test_chain_mdp_learns_the_analytic_q_values(name):
     network_kwargs, agent_kwargs = COMPONENTS_OFF[name]
-    net = RainbowNetwork(MLPEncoder((32,)), num_actions=2, num_atoms=21, v_min=-0.5, v_max=1.5,
-                         hidden_units=(32,), **network_kwargs)
+    precision = "mixed_bfloat16" if name.startswith("bf16") else "float32"
+    with precision_scope(precision):
+        net = RainbowNetwork(MLPEncoder((32,)), num_actions=2, num_atoms=21, v_min=-0.5,
+                             v_max=1.5, hidden_units=(32,), **network_kwargs)
     agent = RainbowAgent(tf.TensorSpec([chain_mdp.LENGTH + 1], tf.float32), ACTION_SPEC, net,
                          tf.keras.optimizers.Adam(3e-3),
                          **(dict(gamma=GAMMA, n_step=3, target_update_period=25)

@@ -124,3 +124,20 @@ def test_noisy_heads_use_noise_only_in_training(head_cls):
     x = tf.random.normal([2, 4])
     assert np.abs(head(x, training=True) - head(x, training=True)).max() > 1e-4
     np.testing.assert_array_equal(head(x), head(x))
+
+
+def test_dueling_shared_hidden_is_one_hidden_layer_feeding_both_streams():
+    head = DuelingHead(num_actions=3, num_atoms=5, hidden_units=(8,), shared_hidden=True)
+    x = np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32)
+    out = head(x).numpy()  # [B, A, N]
+    weights = {v.name.split("head/")[-1] if "head/" in v.name else v.name: v.numpy()
+               for v in head.variables}
+    (w_h, b_h), (w_v, b_v), (w_a, b_a) = [
+        [w for name, w in weights.items() if f"{stream}/" in name]
+        for stream in ("shared/hidden_0", "value/out", "advantage/out")]
+    assert len(head.variables) == 6  # one hidden layer, two output layers
+    hidden = np.maximum(x @ w_h + b_h, 0.0)  # [B, 8]
+    value = (hidden @ w_v + b_v).reshape(4, 1, 5)
+    advantage = (hidden @ w_a + b_a).reshape(4, 3, 5)
+    expected = value + advantage - advantage.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)

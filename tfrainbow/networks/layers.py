@@ -87,13 +87,15 @@ def dense(units: int, noisy: bool, sigma0: float = 0.5, activation=None, name=No
 
 
 class _Stream(tf.keras.layers.Layer):
-    """hidden_units of ReLU (noisy) dense layers, then a linear (noisy) output layer."""
+    """hidden_units of ReLU (noisy) dense layers, then a linear (noisy) output layer
+    (none when out_units is None)."""
 
     def __init__(self, hidden_units, out_units, noisy, sigma0, **kwargs):
         super().__init__(**kwargs)
         self._dense_layers = [dense(h, noisy, sigma0, "relu", name=f"hidden_{i}")
-                        for i, h in enumerate(hidden_units)]
-        self._dense_layers.append(dense(out_units, noisy, sigma0, name="out"))
+                              for i, h in enumerate(hidden_units)]
+        if out_units is not None:
+            self._dense_layers.append(dense(out_units, noisy, sigma0, name="out"))
 
     def call(self, x, training=None):
         for layer in self._dense_layers:
@@ -122,17 +124,28 @@ class DuelingHead(tf.keras.layers.Layer):
     out[b, a, i] = v[b, i] + adv[b, a, i] - mean_a' adv[b, a', i]; features [B, F] -> [B, A, N].
     Subtracting the mean advantage makes the value identifiable. With distributional outputs
     these are logits, the softmax over atoms is taken afterwards (Hessel et al. 2018, eq. 5).
+
+    `shared_hidden=False`: each stream has its own hidden layers (Wang et al. 2016, Sec. 4.2:
+    "the value and advantage streams both have a fully-connected layer with 512 units").
+    `shared_hidden=True`: one set of hidden layers feeds two linear output layers (the layout
+    of Dopamine's JAX full Rainbow): about half the head's arithmetic.
     """
 
     def __init__(self, num_actions: int, num_atoms: int = 1, hidden_units: Sequence[int] = (),
-                 noisy: bool = False, sigma0: float = 0.5, **kwargs):
+                 noisy: bool = False, sigma0: float = 0.5, shared_hidden: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.num_actions, self.num_atoms = int(num_actions), int(num_atoms)
-        self._value = _Stream(hidden_units, self.num_atoms, noisy, sigma0, name="value")
-        self._advantage = _Stream(hidden_units, self.num_actions * self.num_atoms, noisy, sigma0,
-                                  name="advantage")
+        stream_hidden = () if shared_hidden else hidden_units
+        self._shared = (_Stream(hidden_units, None, noisy, sigma0, name="shared")
+                        if shared_hidden else None)
+        self._value = _Stream(stream_hidden, self.num_atoms, noisy, sigma0, name="value")
+        self._advantage = _Stream(stream_hidden, self.num_actions * self.num_atoms, noisy,
+                                  sigma0, name="advantage")
 
     def call(self, features, training=None):
+        if self._shared is not None:
+            features = self._shared(features, training=training)  # [B, H]
         value = tf.reshape(self._value(features, training=training), [-1, 1, self.num_atoms])
         advantage = tf.reshape(self._advantage(features, training=training),
                                [-1, self.num_actions, self.num_atoms])  # [B, A, N]

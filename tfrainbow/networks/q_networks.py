@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks.layers import CategoricalHead, DuelingHead
+from tfrainbow.networks.precision import precision_scope
 
 
 @gin.configurable
@@ -16,12 +17,15 @@ class RainbowNetwork(tf.keras.Model):
     The support z_i = v_min + i (v_max - v_min) / (N - 1) is `self.support` [N]. `dueling`,
     `noisy` and `distributional` are Rainbow's three network switches; `training=True`
     samples fresh noise in every NoisyDense, anything else uses the mean weights.
+    `hidden_units` are the head's hidden layers, one set per dueling stream unless
+    `shared_hidden` (see DuelingHead).
     """
 
     def __init__(self, encoder: tf.keras.layers.Layer, num_actions: int, num_atoms: int = 51,
                  v_min: float = -10.0, v_max: float = 10.0, dueling: bool = True,
                  noisy: bool = True, sigma0: float = 0.5, hidden_units: Sequence[int] = (512,),
-                 distributional: bool = True, name: Optional[str] = None):
+                 distributional: bool = True, shared_hidden: bool = False,
+                 name: Optional[str] = None):
         super().__init__(name=name)
         if num_actions < 1:
             raise ConfigError(f"RainbowNetwork.num_actions must be >= 1, got {num_actions}.")
@@ -37,11 +41,15 @@ class RainbowNetwork(tf.keras.Model):
         self.dueling, self.noisy = bool(dueling), bool(noisy)
         self._config = dict(num_actions=num_actions, num_atoms=num_atoms, v_min=v_min,
                             v_max=v_max, dueling=dueling, noisy=noisy, sigma0=sigma0,
-                            hidden_units=tuple(hidden_units), distributional=distributional)
+                            hidden_units=tuple(hidden_units), distributional=distributional,
+                            shared_hidden=shared_hidden)
         self.encoder = encoder
-        head = DuelingHead if dueling else CategoricalHead
-        self.head = head(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
-                         sigma0=sigma0, name="head")
+        if dueling:  # shared_hidden: one hidden stack for both streams (Dopamine's layout)
+            self.head = DuelingHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
+                                    sigma0=sigma0, shared_hidden=shared_hidden, name="head")
+        else:
+            self.head = CategoricalHead(self.num_actions, self.num_atoms, hidden_units,
+                                        noisy=noisy, sigma0=sigma0, name="head")
         self.support = tf.linspace(float(v_min), float(v_max), self.num_atoms)  # [N]
 
     def call(self, observations, training=None):
@@ -62,5 +70,6 @@ class RainbowNetwork(tf.keras.Model):
 
     def copy(self, name: Optional[str] = None) -> "RainbowNetwork":
         """A fresh network of the same architecture (new, unbuilt weights): the target net."""
-        encoder = type(self.encoder).from_config(self.encoder.get_config())
-        return RainbowNetwork(encoder, name=name, **self._config)
+        with precision_scope(self.dtype_policy.name):  # the copy computes as this one does
+            encoder = type(self.encoder).from_config(self.encoder.get_config())
+            return RainbowNetwork(encoder, name=name, **self._config)

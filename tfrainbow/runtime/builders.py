@@ -15,6 +15,7 @@ from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options wit
 from tfrainbow.errors import ConfigError, MissingRunError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
+from tfrainbow.networks.precision import precision_scope
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, unrolls, writers
 from tfrainbow.runtime.learner import Learner
@@ -30,10 +31,14 @@ for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
 
 
 @gin.configurable
-def build_rainbow_agent(env_specs: specs_lib.EnvSpecs) -> RainbowAgent:
-    """RainbowNetwork and RainbowAgent from gin bindings, sized to the env, initialized."""
-    network = RainbowNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
-    agent = RainbowAgent(env_specs.observation_spec, env_specs.action_spec, network=network)
+def build_rainbow_agent(env_specs: specs_lib.EnvSpecs,
+                        precision: str = "float32") -> RainbowAgent:
+    """RainbowNetwork and RainbowAgent from gin bindings, sized to the env, initialized.
+    `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
+    with precision_scope(precision):
+        network = RainbowNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
+        agent = RainbowAgent(env_specs.observation_spec, env_specs.action_spec,
+                             network=network)
     return agent.initialize()
 
 
@@ -135,10 +140,13 @@ def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> Rainb
 
 
 @gin.configurable
-def build_impala_agent(env_specs: specs_lib.EnvSpecs):
-    """ActorCriticNetwork and ImpalaAgent from gin bindings, sized to the env, initialized."""
-    network = ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
-    agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec, network=network)
+def build_impala_agent(env_specs: specs_lib.EnvSpecs, precision: str = "float32"):
+    """ActorCriticNetwork and ImpalaAgent from gin bindings, sized to the env, initialized.
+    `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
+    with precision_scope(precision):
+        network = ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
+        agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec,
+                            network=network)
     return agent.initialize()
 
 
