@@ -85,7 +85,16 @@ def test_weights_published_by_the_learner_reach_an_actor():
     publisher.publish(7, learner_vars)
     learner_vars[1].assign([2.5])
     publisher.publish(8, learner_vars)  # replaces version 7
-    assert unrolls.pull_weights(client, "variables", actor_vars) == 8
+    subscriber = unrolls.WeightsSubscriber(client, "variables", actor_vars)
+    assert subscriber.pull() == 8
+    for a, b in zip(actor_vars, learner_vars):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    actor_vars[1].assign([-1.0])
+    assert subscriber.pull() == 8  # same version: the variables are not re-assigned
+    np.testing.assert_array_equal(actor_vars[1].numpy(), [-1.0])
+    learner_vars[0].assign(-learner_vars[0])
+    publisher.publish(9, learner_vars)
+    assert subscriber.pull() == 9
     for a, b in zip(actor_vars, learner_vars):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert client.server_info()["variables"].current_size == 1

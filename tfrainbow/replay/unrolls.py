@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 import numpy as np
 import reverb
 import tensorflow as tf
+import tree
 
 from tfrainbow.replay.writers import flush_or_stop
 from tfrainbow.specs import Trajectory
@@ -51,25 +52,33 @@ class UnrollWriter:
         self._max_in_flight_items = int(max_in_flight_items)
         self._t = -1  # history index of the open step
         self._start = 0  # history index of the current unroll's first step
+        self._pending = None  # step t's observation columns, not yet appended
 
     def observe(self, observation, first: bool, core_state=None):
         """Opens step t with x_t; writes the unroll that x_t completes."""
         data = {"observation": np.asarray(observation), "first": np.bool_(first)}
         if core_state is not None:
             data["core_state"] = tuple(np.asarray(s) for s in core_state)
-        self._writer.append(data, partial_step=True)
         self._t += 1
         if self._t - self._start == self.unroll_length:
+            # x_t is this unroll's bootstrap observation: it must be in the history now.
+            self._writer.append(data, partial_step=True)
             self._write_unroll()
+        else:  # appended with the step's other columns in `act`: one append per step
+            self._pending = data
 
     def act(self, action, logits, reward, terminated, truncated, policy_version,
             truncation_value=0.0):
         """Closes step t with a_t, its behaviour logits and what the env returned."""
-        self._writer.append({"action": np.int64(action), "behaviour_logits": np.asarray(
+        data = {"action": np.int64(action), "behaviour_logits": np.asarray(
             logits, np.float32), "reward": np.float32(reward),
             "terminated": np.bool_(terminated), "truncated": np.bool_(truncated),
             "policy_version": np.int64(policy_version),
-            "truncation_value": np.float32(truncation_value)})
+            "truncation_value": np.float32(truncation_value)}
+        if self._pending is not None:
+            data.update(self._pending)
+            self._pending = None
+        self._writer.append(data)
 
     def _write_unroll(self):
         history, start, end = self._writer.history, self._start, self._t
@@ -146,11 +155,25 @@ def weights_signature(variables: Sequence[tf.Variable]):
             "weights": tuple(tf.TensorSpec(v.shape, v.dtype) for v in variables)}
 
 
-def pull_weights(client: reverb.Client, table: str, variables: Sequence[tf.Variable]) -> int:
-    """Actor side: assigns the latest published weights; returns their version (learner
-    step). Blocks until the learner has published once."""
-    sample = next(iter(client.sample(table, num_samples=1, emit_timesteps=False,
-                                     unpack_as_table_signature=True)))
-    for variable, value in zip(variables, sample.data["weights"]):
-        variable.assign(value)
-    return int(sample.data["version"])
+class WeightsSubscriber:
+    """Actor side: `pull()` assigns the latest published weights and returns their version
+    (learner step); blocks until the learner has published once. The table's structure is
+    known locally, so a pull is one sample request (no server_info round trip), and the
+    variables are assigned only when the version changed."""
+
+    def __init__(self, client: reverb.Client, table: str, variables: Sequence[tf.Variable]):
+        self._client, self._table, self._variables = client, table, list(variables)
+        self._structure = weights_signature(self._variables)
+        self.version = None
+
+    def pull(self) -> int:
+        sample = next(iter(self._client.sample(self._table, num_samples=1,
+                                               emit_timesteps=False,
+                                               unpack_as_table_signature=False)))
+        data = tree.unflatten_as(self._structure, sample.data)
+        version = int(data["version"])
+        if version != self.version:
+            for variable, value in zip(self._variables, data["weights"]):
+                variable.assign(value)
+            self.version = version
+        return version

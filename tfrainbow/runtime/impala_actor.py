@@ -43,8 +43,8 @@ class ImpalaActor:
         first = np.ones(num_envs, bool)
         state = network.initial_state(num_envs)
         returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
-        version = self.version = unrolls.pull_weights(self.client, VARIABLE_TABLE,
-                                                      network.variables)
+        weights = unrolls.WeightsSubscriber(self.client, VARIABLE_TABLE, network.variables)
+        version = self.version = weights.pull()
         steps = 0
         try:
             while not self.should_stop():
@@ -68,8 +68,7 @@ class ImpalaActor:
                 steps += 1
                 on_steps(num_envs)
                 if steps % (self.unroll_length * self.pull_period) == 0:
-                    version = self.version = unrolls.pull_weights(
-                        self.client, VARIABLE_TABLE, network.variables)
+                    version = self.version = weights.pull()
         except WriterStopped:
             pass
 

@@ -100,9 +100,11 @@ class RemoteActor:
         actor = Actor(env, agent.collect_policy, writers, seed=self.seed)
         self.returns = actor.episode_returns  # the same deque: reports see it grow
 
+        weights = unrolls.WeightsSubscriber(client, VARIABLE_TABLE, variables)
+
         def pull():
             try:
-                self.version = unrolls.pull_weights(client, VARIABLE_TABLE, variables)
+                self.version = weights.pull()
                 agent.train_step.assign(self.version)  # the collect epsilon follows the learner
             except PULL_ERRORS:
                 pass  # the watch says why; the next pull retries
