@@ -21,6 +21,7 @@ EXPECTED = {
         "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10, "updates_per_call": 4,
+        "precision": "float32", "shared_hidden": False,
     },
     "rainbow/atari.gin": {
         "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
@@ -29,7 +30,8 @@ EXPECTED = {
         "learning_rate": 6.25e-5, "adam_epsilon": 1.5e-4, "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 32, "max_size": 1000000, "min_size": 20000,
         "updates_per_transition": 0.25, "importance_exponent": 0.4, "clip_rewards": True,
-        "hidden_units": (512,), "frame_stack": 4,
+        "hidden_units": (512,), "frame_stack": 4, "precision": "float32",
+        "shared_hidden": False,
     },
     "rainbow/atari100k.gin": {
         "env_id": "ALE/Pong-v5", "n_step": 20, "target_update_period": 2000,
@@ -83,6 +85,7 @@ def built_values(agent, env):
         "importance_exponent": replay.importance_exponent, "clip_rewards": replay.clip_rewards,
         "frame_stack": replay.frame_stack, "updates_per_call": replay.updates_per_call,
         "hidden_units": net._config["hidden_units"],
+        "shared_hidden": net._config["shared_hidden"], "precision": net.dtype_policy.name,
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
         "dueling": net.dueling, "noisy": net.noisy, "distributional": net.distributional,
@@ -141,3 +144,15 @@ def test_a_misspelt_binding_is_rejected():
     with pytest.raises(ValueError, match="num_atom"):
         gin.parse_config_files_and_bindings([str(GIN_DIR / "rainbow/cartpole.gin")],
                                             ["RainbowNetwork.num_atom = 3"])
+
+
+def test_one_binding_turns_on_bf16_mixed_precision():
+    gin.parse_config_files_and_bindings(
+        [str(GIN_DIR / "rainbow/cartpole.gin")],
+        ["build_rainbow_agent.precision = 'mixed_bfloat16'"])
+    env = envs.make_env()
+    agent = builders.build_rainbow_agent(specs.specs_from_env(env))
+    for net in (agent.network, agent.target_network):
+        assert net.head.compute_dtype == net.encoder.compute_dtype == "bfloat16"
+        assert all(v.dtype == "float32" for v in net.variables)
+    env.close()
