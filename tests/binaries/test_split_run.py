@@ -198,7 +198,7 @@ def test_server_listens_on_localhost_unless_told_otherwise(cluster):
 
 def test_impala_split_run_trains(cluster, tmp_path):
     bindings = ["UnrollConfig.batch_size = 4", "UnrollConfig.unroll_length = 10",
-                "RemoteActor.num_envs = 4", "RemoteLearner.max_updates = 40",
+                "UnrollConfig.envs_per_actor = 4", "RemoteLearner.max_updates = 40",
                 "RemoteLearner.eval_episodes = 0", "RemoteLearner.log_interval_s = 1.0",
                 "RemoteActor.log_interval_s = 1.0",
                 "ReverbService.checkpoint_interval_s = 3600.0"]

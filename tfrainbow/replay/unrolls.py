@@ -7,6 +7,7 @@ import reverb
 import tensorflow as tf
 import tree
 
+from tfrainbow.errors import ConfigError
 from tfrainbow.replay.writers import flush_or_stop
 from tfrainbow.specs import Trajectory
 
@@ -15,32 +16,38 @@ STEP_FIELDS = ("action", "reward", "terminated", "truncated", "behaviour_logits"
 
 
 def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
-                     core_state_spec=()):
-    """Reverb signature of one unroll: T + 1 observations, T of everything else."""
-    T = unroll_length
+                     core_state_spec=(), envs: int = 1):
+    """Reverb signature of one item: the unrolls of an actor's `envs` streams side by side,
+    T + 1 observations and T of everything else: [T (+1), E, ...]."""
+    T, E = unroll_length, envs
 
     def spec(shape, dtype):
         return tf.TensorSpec(shape, dtype)
 
     signature = {
-        "observation": spec([T + 1] + observation_spec.shape.as_list(), observation_spec.dtype),
-        "first": spec([T + 1], tf.bool),
-        "action": spec([T], tf.int64), "reward": spec([T], tf.float32),
-        "terminated": spec([T], tf.bool), "truncated": spec([T], tf.bool),
-        "behaviour_logits": spec([T, num_actions], tf.float32),
-        "policy_version": spec([T], tf.int64), "truncation_value": spec([T], tf.float32),
+        "observation": spec([T + 1, E] + observation_spec.shape.as_list(),
+                            observation_spec.dtype),
+        "first": spec([T + 1, E], tf.bool),
+        "action": spec([T, E], tf.int64), "reward": spec([T, E], tf.float32),
+        "terminated": spec([T, E], tf.bool), "truncated": spec([T, E], tf.bool),
+        "behaviour_logits": spec([T, E, num_actions], tf.float32),
+        "policy_version": spec([T, E], tf.int64), "truncation_value": spec([T, E], tf.float32),
     }
     if core_state_spec:
-        signature["core_state"] = tuple(core_state_spec)
+        signature["core_state"] = tuple(spec([E] + s.shape.as_list(), s.dtype)
+                                        for s in core_state_spec)
     return signature
 
 
 class UnrollWriter:
-    """Writes fixed-length unrolls of one environment stream; consecutive unrolls share one
-    observation (the bootstrap observation of one is the first of the next).
+    """Writes fixed-length unrolls of a vector env's E streams, all E in one item (one
+    Reverb append per vector step, whatever E: the writer's per-step cost is Python, per
+    append); consecutive unrolls share one observation (the bootstrap observation of one is
+    the first of the next).
 
-    Per step: `observe(observation, first, core_state)` then `act(action, logits, reward,
-    terminated, truncated, policy_version)`. Episodes run on across unroll boundaries.
+    Per vector step: `observe(observation [E, ...], first [E], core_state)` then
+    `act(action [E], logits [E, A], reward [E], terminated [E], truncated [E],
+    policy_version, truncation_value [E])`. Episodes run on across unroll boundaries.
     """
 
     def __init__(self, client: reverb.Client, table: str, unroll_length: int,
@@ -54,9 +61,10 @@ class UnrollWriter:
         self._start = 0  # history index of the current unroll's first step
         self._pending = None  # step t's observation columns, not yet appended
 
-    def observe(self, observation, first: bool, core_state=None):
-        """Opens step t with x_t; writes the unroll that x_t completes."""
-        data = {"observation": np.asarray(observation), "first": np.bool_(first)}
+    def observe(self, observation, first, core_state=None):
+        """Opens step t with x_t [E, ...]; writes the unroll that x_t completes.
+        `core_state`: the core state [E, ...] each stream had before x_t (LSTM), or None."""
+        data = {"observation": np.asarray(observation), "first": np.asarray(first, np.bool_)}
         if core_state is not None:
             data["core_state"] = tuple(np.asarray(s) for s in core_state)
         self._t += 1
@@ -67,14 +75,19 @@ class UnrollWriter:
         else:  # appended with the step's other columns in `act`: one append per step
             self._pending = data
 
-    def act(self, action, logits, reward, terminated, truncated, policy_version,
-            truncation_value=0.0):
-        """Closes step t with a_t, its behaviour logits and what the env returned."""
-        data = {"action": np.int64(action), "behaviour_logits": np.asarray(
-            logits, np.float32), "reward": np.float32(reward),
-            "terminated": np.bool_(terminated), "truncated": np.bool_(truncated),
-            "policy_version": np.int64(policy_version),
-            "truncation_value": np.float32(truncation_value)}
+    def act(self, action, logits, reward, terminated, truncated, policy_version: int,
+            truncation_value=None):
+        """Closes step t with a_t [E], its behaviour logits [E, A] and what the env returned;
+        `truncation_value` [E]: V(final observation) where a time limit cut (None: zeros)."""
+        action = np.asarray(action, np.int64)
+        data = {"action": action, "behaviour_logits": np.asarray(logits, np.float32),
+                "reward": np.asarray(reward, np.float32),
+                "terminated": np.asarray(terminated, np.bool_),
+                "truncated": np.asarray(truncated, np.bool_),
+                "policy_version": np.full(action.shape, policy_version, np.int64),
+                "truncation_value": (np.zeros(action.shape, np.float32)
+                                     if truncation_value is None
+                                     else np.asarray(truncation_value, np.float32))}
         if self._pending is not None:
             data.update(self._pending)
             self._pending = None
@@ -103,26 +116,35 @@ class UnrollWriter:
 
 def unroll_dataset(server_address: str, table: str, batch_size: int,
                    rate_limiter_timeout_ms: int = -1) -> tf.data.Dataset:
-    """Batches of time-major Trajectory [T (+1), B, ...] from the unroll queue, prefetched."""
+    """Batches of time-major Trajectory [T (+1), B, ...] and policy versions [T, B] from the
+    unroll queue, prefetched: B / E items of E streams each (E from the table's signature)."""
     dataset = reverb.TrajectoryDataset.from_table_signature(
         server_address, table, max_in_flight_samples_per_worker=2 * batch_size,
         rate_limiter_timeout_ms=rate_limiter_timeout_ms)
+    envs = dataset.element_spec.data["first"].shape[1]
+    if batch_size % envs:
+        raise ConfigError(f"The unroll batch size ({batch_size}) must be a multiple of the "
+                          f"envs per actor ({envs}): set UnrollConfig.batch_size or "
+                          f"UnrollConfig.envs_per_actor.")
+    items = batch_size // envs
 
     def time_major(sample):
         data = sample.data
 
-        def swap(x):  # [B, T, ...] -> [T, B, ...]
-            return tf.transpose(x, [1, 0] + list(range(2, x.shape.rank)))
+        def merge(x):  # [b, T, E, ...] -> [T, b * E, ...]
+            x = tf.transpose(x, [1, 0] + list(range(2, x.shape.rank)))
+            return tf.reshape(x, [x.shape[0], batch_size] + x.shape[3:].as_list())
 
+        core_state = tuple(tf.reshape(s, [batch_size] + s.shape[2:].as_list())  # [b * E, ...]
+                           for s in data.get("core_state", ()))
         return Trajectory(
-            observation=swap(data["observation"]), first=swap(data["first"]),
-            action=swap(data["action"]), reward=swap(data["reward"]),
-            terminated=swap(data["terminated"]), truncated=swap(data["truncated"]),
-            behaviour_logits=swap(data["behaviour_logits"]),
-            core_state=data.get("core_state", ()),
-            truncation_value=swap(data["truncation_value"])), swap(data["policy_version"])
+            observation=merge(data["observation"]), first=merge(data["first"]),
+            action=merge(data["action"]), reward=merge(data["reward"]),
+            terminated=merge(data["terminated"]), truncated=merge(data["truncated"]),
+            behaviour_logits=merge(data["behaviour_logits"]), core_state=core_state,
+            truncation_value=merge(data["truncation_value"])), merge(data["policy_version"])
 
-    return (dataset.batch(batch_size, drop_remainder=True).map(time_major)
+    return (dataset.batch(items, drop_remainder=True).map(time_major)
             .prefetch(tf.data.AUTOTUNE))
 
 
@@ -167,6 +189,7 @@ class WeightsSubscriber:
         self.version = None
 
     def pull(self) -> int:
+        """Assigns the newest published weights (if new); returns their version."""
         sample = next(iter(self._client.sample(self._table, num_samples=1,
                                                emit_timesteps=False,
                                                unpack_as_table_signature=False)))

@@ -162,26 +162,35 @@ class UnrollConfig:
       publish_period: learner updates between weight publications.
       pull_period: unrolls an actor writes between weight pulls (the policy lag grows with
         both periods).
+      envs_per_actor: envs each actor steps side by side; their E unrolls travel as one
+        queue item [T, E, ...] (one Reverb append per vector step), so batch_size must be a
+        multiple of it.
     """
 
     def __init__(self, unroll_length: int = 20, batch_size: int = 32,
                  queue_size: Optional[int] = None, publish_period: int = 1,
-                 pull_period: int = 1):
+                 pull_period: int = 1, envs_per_actor: int = 8):
         if unroll_length < 1 or batch_size < 1:
             raise ConfigError(f"UnrollConfig needs unroll_length >= 1 and batch_size >= 1, "
                               f"got {unroll_length} and {batch_size}.")
         if publish_period < 1 or pull_period < 1:
             raise ConfigError(f"UnrollConfig needs publish_period >= 1 and pull_period >= 1, "
                               f"got {publish_period} and {pull_period}.")
+        if envs_per_actor < 1 or batch_size % envs_per_actor:
+            raise ConfigError(f"UnrollConfig.batch_size ({batch_size}) must be a multiple of "
+                              f"UnrollConfig.envs_per_actor ({envs_per_actor}, >= 1): a batch "
+                              f"is made of whole items of envs_per_actor unrolls.")
         self.unroll_length, self.batch_size = int(unroll_length), int(batch_size)
-        self.queue_size = int(queue_size or 2 * batch_size)
+        self.envs_per_actor = int(envs_per_actor)
+        self.queue_size = int(queue_size or 2 * batch_size)  # unrolls
         self.publish_period, self.pull_period = int(publish_period), int(pull_period)
 
     def tables(self, agent: ImpalaAgent):
         """The unroll queue and the variable table for this agent's specs."""
         signature = unrolls.unroll_signature(agent.observation_spec, agent.num_actions,
-                                             self.unroll_length)
-        return [tables.unroll_queue_table(UNROLL_TABLE, signature, self.queue_size),
+                                             self.unroll_length, envs=self.envs_per_actor)
+        items = max(1, self.queue_size // self.envs_per_actor)  # of envs_per_actor unrolls
+        return [tables.unroll_queue_table(UNROLL_TABLE, signature, items),
                 tables.variable_table(VARIABLE_TABLE,
                                       unrolls.weights_signature(agent.network.variables))]
 

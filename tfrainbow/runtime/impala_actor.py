@@ -11,8 +11,9 @@ from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 
 
 class ImpalaActor:
-    """One batched policy step per vector step; each sub-env writes its own unrolls, tagged
-    with the learner step (`policy_version`) of the weights that acted."""
+    """One batched policy step and one Reverb append per vector step; the E sub-envs'
+    unrolls travel as one item [T, E, ...], tagged with the learner step
+    (`policy_version`) of the weights that acted."""
 
     def __init__(self, env, agent, client, unroll_length: int,
                  should_stop: Callable[[], bool], pull_period: int = 1, seed: int = 0):
@@ -20,8 +21,7 @@ class ImpalaActor:
         self.unroll_length, self.pull_period = int(unroll_length), int(pull_period)
         self.should_stop = should_stop
         self.version = -1  # learner step of the weights acting now
-        self.writers = [unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
-                        for _ in range(env.num_envs)]
+        self.writer = unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
 
     def _truncation_values(self, terminated, truncated, info):
         """V(final observation) of the envs a time limit (not a terminal) just ended; 0
@@ -48,17 +48,13 @@ class ImpalaActor:
         steps = 0
         try:
             while not self.should_stop():
-                core = [tuple(np.asarray(s[i]) for s in state) for i in range(num_envs)] \
-                    if state else [None] * num_envs
-                for i, writer in enumerate(self.writers):
-                    writer.observe(obs[i], first[i], core[i])
+                self.writer.observe(obs, first, tuple(np.asarray(s) for s in state)
+                                    if state else None)
                 actions, logits, state = policy.step(obs, first, state)
                 actions, logits = actions.numpy(), logits.numpy()
                 obs, rewards, terminated, truncated, info = env.step(actions)
-                truncation_values = self._truncation_values(terminated, truncated, info)
-                for i, writer in enumerate(self.writers):
-                    writer.act(actions[i], logits[i], rewards[i], terminated[i], truncated[i],
-                               version, truncation_values[i])
+                self.writer.act(actions, logits, rewards, terminated, truncated, version,
+                                self._truncation_values(terminated, truncated, info))
                 returns += rewards
                 lengths += 1
                 first = terminated | truncated
@@ -104,5 +100,4 @@ def actor_process(config: str, address: str, actor_id: int, num_envs: int, unrol
     actor = ImpalaActor(env, agent, client, unroll_length, stop.is_set, pull_period,
                         seed=seed + 1000 * actor_id)
     actor.run(on_steps, lambda ret, length: episodes.put((ret, length)))
-    for writer in actor.writers:
-        writer.close()
+    actor.writer.close()

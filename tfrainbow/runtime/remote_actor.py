@@ -11,6 +11,7 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import envs, specs
+from tfrainbow.errors import ConfigError
 from tfrainbow.replay import unrolls
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.actor import Actor
@@ -27,7 +28,9 @@ class RemoteActor:
 
     Args:
       actor_id: offsets the seed, names the log lines.
-      num_envs: envs stepped side by side, one batched policy call per step.
+      num_envs: Rainbow: envs stepped side by side, one batched policy call per step
+        (None: 1). IMPALA actors step UnrollConfig.envs_per_actor envs (the unroll items'
+        width); setting num_envs to anything else is an error.
       pull_period: Rainbow: vector steps between weight pulls (IMPALA uses
         UnrollConfig.pull_period, in unrolls).
       max_env_steps: stop after this many env steps of this actor (None: until stopped).
@@ -36,11 +39,18 @@ class RemoteActor:
     """
 
     def __init__(self, agent_kind: str, reverb_address: str, actor_id: int = 0,
-                 num_envs: int = 1, pull_period: int = 100,
+                 num_envs: Optional[int] = None, pull_period: int = 100,
                  max_env_steps: Optional[int] = None, seed: int = 0,
                  connect_timeout_s: float = 600.0, log_interval_s: float = 30.0, log=print):
         self.agent_kind, self.address, self.actor_id = agent_kind, reverb_address, actor_id
-        self.num_envs, self.pull_period = int(num_envs), int(pull_period)
+        if agent_kind == "impala":
+            envs_per_actor = builders.UnrollConfig().envs_per_actor
+            if num_envs not in (None, envs_per_actor):
+                raise ConfigError(f"IMPALA actors step UnrollConfig.envs_per_actor = "
+                                  f"{envs_per_actor} envs (the width of an unroll item); set "
+                                  f"that instead of RemoteActor.num_envs = {num_envs}.")
+            num_envs = envs_per_actor
+        self.num_envs, self.pull_period = int(num_envs or 1), int(pull_period)
         self.max_env_steps, self.seed = max_env_steps, seed + 1000 * actor_id
         self.connect_timeout_s, self.log_interval_s = connect_timeout_s, log_interval_s
         self.log = lambda text: log(f"actor {actor_id}: {text}")
@@ -156,5 +166,4 @@ class RemoteActor:
         finally:
             watch.close()
             if watch.up.is_set():
-                for writer in actor.writers:
-                    writer.close()
+                actor.writer.close()

@@ -6,6 +6,7 @@ import time
 from typing import Optional
 
 import gin
+import reverb
 import tensorflow as tf
 
 from tfrainbow import envs, specs
@@ -140,13 +141,16 @@ class RemoteLearner:
         now, updates = time.monotonic(), self.updates
         rate = (updates - last[1]) / max(now - last[0], 1e-9)
         table = UNROLL_TABLE if self.agent_kind == "impala" else REPLAY_TABLE
-        table_info = self.client.server_info(timeout=5)[table]
-        inserted = table_info.rate_limiter_info.insert_stats.completed
-        extra = (f", policy lag {self._lag:.1f}" if self.agent_kind == "impala"
-                 else f", replay {table_info.current_size:,} items")
+        try:
+            table_info = self.client.server_info(timeout=5)[table]
+            counts = f", {table_info.rate_limiter_info.insert_stats.completed:,} items inserted"
+            if self.agent_kind != "impala":
+                counts += f", replay {table_info.current_size:,} items"
+        except (reverb.errors.DeadlineExceededError, RuntimeError):
+            counts = ", Reverb server unreachable"  # the watch logs loss and return
+        lag = f", policy lag {self._lag:.1f}" if self.agent_kind == "impala" else ""
         loss = f", loss {float(info.loss):.3f}" if info is not None else ""
-        self.log(f"learner: {updates:,} updates, {rate:,.1f} updates/s, {inserted:,} items "
-                 f"inserted{extra}{loss}.")
+        self.log(f"learner: {updates:,} updates, {rate:,.1f} updates/s{counts}{lag}{loss}.")
         with self.summaries.as_default(step=updates):
             tf.summary.scalar("train/updates_per_s", rate)
             if info is not None:

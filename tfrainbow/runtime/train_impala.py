@@ -51,20 +51,21 @@ class ImpalaTrainer:
     """Builds (or resumes) an IMPALA run under root_dir; `run()` trains and exports.
 
     Args:
-      num_actors: actor processes (None: one per CPU core); envs_per_actor: vector env size.
-      The transport (unroll length, batch size, queue, publish and pull periods) comes from
-      UnrollConfig; the rest as for RainbowTrainer.
+      num_actors: actor processes (None: one per CPU core).
+      The transport (unroll length, batch size, queue, publish and pull periods, envs per
+      actor) comes from UnrollConfig; the rest as for RainbowTrainer.
     """
 
-    def __init__(self, root_dir: str, num_actors: Optional[int] = None, envs_per_actor: int = 4,
+    def __init__(self, root_dir: str, num_actors: Optional[int] = None,
                  max_env_steps: int = 1_000_000, eval_interval: int = 50_000,
                  eval_episodes: int = 10, target_return: Optional[float] = None,
                  checkpoint_interval: int = 100_000, log_interval_s: float = 5.0,
                  seed: int = 0, stop_event: Optional[threading.Event] = None):
         self.root_dir = writable_root_dir(root_dir)
         self.num_actors = int(num_actors or os.cpu_count() or 1)
-        self.envs_per_actor, self.max_env_steps = int(envs_per_actor), int(max_env_steps)
+        self.max_env_steps = int(max_env_steps)
         self.transport = transport = builders.UnrollConfig()
+        self.envs_per_actor = transport.envs_per_actor
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, int(checkpoint_interval)
         self.seed = seed
