@@ -10,6 +10,7 @@ import os
 import queue
 import signal
 import threading
+import time
 from typing import Optional
 
 import gin
@@ -125,6 +126,16 @@ class ImpalaTrainer:
         progress.eval(env_steps, result)
         return result
 
+    def _consumption_rate(self, first_update) -> Optional[float]:
+        """Env steps the learner trained on per second, from its first update to the last
+        (actor start-up excluded): updates x batch_size x unroll_length / seconds."""
+        if first_update is None:
+            return None
+        seconds = time.monotonic() - first_update[0]
+        updates = int(self.agent.train_step) - first_update[1]
+        steps = updates * self.transport.batch_size * self.transport.unroll_length
+        return round(steps / max(seconds, 1e-9), 1)
+
     def run(self) -> dict:
         """Trains until max_env_steps or target_return; checkpoints; exports; results."""
         previous_handlers = install_stop_signals(self.stop)
@@ -142,7 +153,7 @@ class ImpalaTrainer:
         returns, num_episodes = [], int(self.state.episodes)
         next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
-        result, reached = None, False
+        result, reached, first_update = None, False, None
 
         def save():
             self.state.env_steps.assign(env_steps.value)
@@ -156,6 +167,8 @@ class ImpalaTrainer:
                     raise RuntimeError(f"IMPALA actor process(es) {dead} died; see above.")
                 try:
                     info, lag = self._step_fn(self._iterator)
+                    if first_update is None:  # the consumption rate counts from here
+                        first_update = (time.monotonic(), int(agent.train_step))
                     self._recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
                     self.lag_counts += np.bincount(self._recent_lags,
                                                    minlength=MAX_LAG_BIN + 1)
@@ -206,6 +219,7 @@ class ImpalaTrainer:
                    "episodes": num_episodes, "wall_clock_s": round(progress.elapsed(), 1),
                    "env_steps_per_s": round((env_steps.value - start_steps)
                                             / max(progress.elapsed(), 1e-9), 1),
+                   "trained_env_steps_per_s": self._consumption_rate(first_update),
                    "num_actors": self.num_actors, "interrupted": interrupted,
                    "policy_lag": lag_summary(self.lag_counts),
                    "policy_dir": export_policy(agent.policy,
