@@ -21,7 +21,7 @@ EXPECTED = {
         "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10, "updates_per_call": 4,
-        "precision": "float32", "shared_hidden": False,
+        "precision": "float32", "shared_hidden": False, "jit_compile_actor": True,
     },
     "rainbow/atari.gin": {
         "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
@@ -31,7 +31,7 @@ EXPECTED = {
         "priority_exponent": 0.5, "batch_size": 32, "max_size": 1000000, "min_size": 20000,
         "updates_per_transition": 0.25, "importance_exponent": 0.4, "clip_rewards": True,
         "hidden_units": (512,), "frame_stack": 4, "precision": "float32",
-        "shared_hidden": False,
+        "shared_hidden": False, "jit_compile_actor": False,
     },
     "rainbow/atari100k.gin": {
         "env_id": "ALE/Pong-v5", "n_step": 20, "target_update_period": 2000,
@@ -86,6 +86,7 @@ def built_values(agent, env):
         "frame_stack": replay.frame_stack, "updates_per_call": replay.updates_per_call,
         "hidden_units": net._config["hidden_units"],
         "shared_hidden": net._config["shared_hidden"], "precision": net.dtype_policy.name,
+        "jit_compile_actor": agent.collect_policy.jit_compile,
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
         "dueling": net.dueling, "noisy": net.noisy, "distributional": net.distributional,

@@ -118,6 +118,37 @@ def test_epsilon_greedy_collect_policy_when_not_noisy():
     assert 0.45 < actions.mean() < 0.55
 
 
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_compiled_action_acts_as_action(jit_compile):
+    net = RainbowNetwork(MLPEncoder((16,)), num_actions=2, num_atoms=11, v_min=-2, v_max=2,
+                         hidden_units=(16,), sigma0=0.0)  # noisy layers, zero noise
+    agent = RainbowAgent(tf.TensorSpec([4], tf.float32), ACTION_SPEC, net,
+                         tf.keras.optimizers.Adam(1e-3),
+                         jit_compile_actor=jit_compile).initialize()
+    obs = np.random.default_rng(4).normal(size=(64, 4)).astype(np.float32)
+    act = agent.collect_policy.compiled_action(64)
+    np.testing.assert_array_equal(act(tf.constant(obs)), agent.policy.action(obs))
+    # Noise is drawn per call inside the compiled function too.
+    noisy = small_agent(jit_compile_actor=jit_compile).collect_policy.compiled_action(64)
+    draws = [noisy(tf.constant(obs)).numpy() for _ in range(10)]
+    assert any(not np.array_equal(draws[0], other) for other in draws[1:])
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_compiled_epsilon_greedy_reads_the_schedule_at_call_time(jit_compile):
+    net = RainbowNetwork(MLPEncoder((8,)), num_actions=2, noisy=False, hidden_units=(8,))
+    agent = RainbowAgent(tf.TensorSpec([4], tf.float32), ACTION_SPEC, net,
+                         tf.keras.optimizers.Adam(1e-3), epsilon_greedy=0.1,
+                         epsilon_decay_period=10, jit_compile_actor=jit_compile).initialize()
+    obs = np.random.default_rng(5).normal(size=(2000, 4)).astype(np.float32)
+    act = agent.collect_policy.compiled_action(2000)
+    greedy = agent.policy.action(obs).numpy()
+    agree_at_1 = (act(tf.constant(obs)).numpy() == greedy).mean()  # epsilon 1: ~ 1/2
+    agent.train_step.assign(50)  # epsilon 0.1: ~ 0.9 + 0.1 / 2
+    agree_at_01 = (act(tf.constant(obs)).numpy() == greedy).mean()
+    assert 0.45 < agree_at_1 < 0.55 and 0.93 < agree_at_01 < 0.97
+
+
 @pytest.mark.parametrize("kwargs, words", [
     (dict(gamma=1.5), "gamma"), (dict(n_step=0), "n_step"),
     (dict(target_update_period=0), "target_update_period"), (dict(epsilon_greedy=2.0), "epsilon")])

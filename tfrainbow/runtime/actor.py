@@ -4,6 +4,7 @@ import threading
 from typing import Callable, Optional, Sequence
 
 import numpy as np
+import tensorflow as tf
 
 from tfrainbow.replay.writers import NStepTransitionWriter, WriterStopped
 
@@ -32,6 +33,7 @@ class Actor:
         """Acts until `should_stop()` or `max_env_steps` total env steps; calls
         `every_step()` (a weight pull, say) before each vector step."""
         num_envs = self.env.num_envs
+        act = self.policy.compiled_action(num_envs)
         obs, _ = self.env.reset(seed=self.seed + self.env_steps)
         for writer, first in zip(self.writers, obs):
             writer.reset(first)
@@ -41,7 +43,7 @@ class Actor:
                                          or self.env_steps < max_env_steps):
                 if every_step is not None:
                     every_step()
-                actions = self.policy.action(obs).numpy()  # [num_envs]
+                actions = act(tf.constant(obs)).numpy()  # [num_envs]
                 next_obs, rewards, terminated, truncated, info = self.env.step(actions)
                 returns += rewards
                 lengths += 1
