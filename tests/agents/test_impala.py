@@ -117,3 +117,25 @@ def test_sampling_policy_follows_the_softmax():
     assert abs(actions.numpy().mean() - p1) < 0.03  # 4000 draws: ~4 sd
     greedy = agent.policy.action(obs[:1]).numpy()[0]
     assert greedy == int(np.argmax(logits[0]))
+
+
+@pytest.mark.parametrize("lstm_units, jit_compile", [(None, False), (None, True), (6, False)])
+def test_compiled_step_acts_as_step(lstm_units, jit_compile):
+    agent = make_agent(lstm_units, jit_compile_actor=jit_compile)
+    rng = np.random.default_rng(7)
+    obs = rng.normal(size=(5, 2)).astype(np.float32)
+    first = np.array([True, False, True, False, False])
+    state = agent.network.initial_state(5)
+    if state:
+        state = tuple(tf.constant(rng.normal(size=s.shape).astype(np.float32)) for s in state)
+    step = agent.collect_policy.compiled_step(5)
+    actions, logits, new_state = step(tf.constant(obs), tf.constant(first), state)
+    _, want_logits, want_state = agent.collect_policy.step(obs, first, state)
+    np.testing.assert_allclose(logits, want_logits, rtol=1e-5, atol=1e-5)
+    for got, want in zip(new_state, want_state):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert actions.shape == (5,) and set(actions.numpy()) <= {0, 1}
+    # Sampling from softmax(logits): fresh draws per call.
+    draws = np.stack([step(tf.constant(obs), tf.constant(first), state)[0].numpy()
+                      for _ in range(20)])
+    assert (draws != draws[0]).any()

@@ -31,3 +31,15 @@ def test_only_known_reverb_info_lines_match():
     assert not quiet.is_reverb_info(b"[reverb/cc/trajectory_writer.cc:655] The number of "
                                     b"pending items is alarmingly high\n")
     assert not quiet.is_reverb_info(b"Started replay server, said someone else\n")
+
+
+def test_xla_compilation_notice_goes_and_absl_errors_stay():
+    assert quiet.is_reverb_info(b"WARNING: All log messages before absl::InitializeLog() is "
+                                b"called are written to STDERR\n")
+    assert quiet.is_reverb_info(b"I0000 00:00:1795609744.590847     433 device_compiler.h:186]"
+                                b" Compiled cluster using XLA!  This line is logged at most "
+                                b"once for the lifetime of the process.\n")
+    assert not quiet.is_reverb_info(b"E0000 00:00:1795609744.590847     433 "
+                                    b"device_compiler.h:186] Compilation failed\n")
+    assert not quiet.is_reverb_info(b"W0000 00:00:1795609744.590847     433 cpu_client.cc:1] "
+                                    b"Compiled cluster using XLA! said a warning\n")

@@ -29,6 +29,8 @@ class ImpalaAgent(tf.Module):
       clip_rho_threshold, clip_pg_rho_threshold, lambda_: V-trace's rho_bar, rho_bar_pg
         and lambda.
       reward_clipping: None or "abs_one" (clip to [-1, 1], the paper's Atari setting).
+      jit_compile_actor: compile the actors' per-step policy call with XLA (faster for small
+        MLPs on CPU; measure before turning it on for convolutional networks).
     At a truncated step (time limit) the target is r_t + gamma V(final observation), from the
     unroll's `truncation_value` (the behaviour network's value, so lagging by the policy
     lag); reward clipping applies to r_t only.
@@ -40,7 +42,7 @@ class ImpalaAgent(tf.Module):
                  entropy_cost: float = 0.01, max_gradient_norm: Optional[float] = 40.0,
                  clip_rho_threshold: float = 1.0, clip_pg_rho_threshold: float = 1.0,
                  lambda_: float = 1.0, reward_clipping: Optional[str] = None,
-                 name: str = "ImpalaAgent"):
+                 jit_compile_actor: bool = False, name: str = "ImpalaAgent"):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
         if network.num_actions != self.num_actions:
@@ -62,6 +64,7 @@ class ImpalaAgent(tf.Module):
         self.policy = ActorCriticPolicy(network, observation_spec, sample=False,
                                         name="GreedyPolicy")
         self.collect_policy = ActorCriticPolicy(network, observation_spec, sample=True,
+                                                jit_compile=jit_compile_actor,
                                                 name="SamplingPolicy")
         self._train_fn = tf.function(self._train)
 

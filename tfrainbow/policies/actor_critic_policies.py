@@ -10,14 +10,27 @@ class ActorCriticPolicy(tf.Module):
     `action(observation)` is the stateless form, for networks without a core (export)."""
 
     def __init__(self, network, observation_spec: tf.TensorSpec, sample: bool,
-                 name: str = "ActorCriticPolicy"):
+                 jit_compile: bool = False, name: str = "ActorCriticPolicy"):
         super().__init__(name=name)
         self.network, self.sample = network, bool(sample)
+        self.jit_compile = bool(jit_compile)
         self.observation_spec = observation_spec
         signature = tf.TensorSpec([None] + observation_spec.shape.as_list(),
                                   observation_spec.dtype, name="observation")
         self.action = tf.function(self._action, input_signature=[signature])
         self.step = tf.function(self._step)
+
+    def compiled_step(self, batch_size: int):
+        """`step` for a fixed batch size as one concrete function of (observation tensor,
+        first tensor, state), XLA-compiled when the policy was built with jit_compile: the
+        IMPALA actors' per-step call (see GreedyPolicy.compiled_action for why)."""
+        observation = tf.TensorSpec([batch_size] + self.observation_spec.shape.as_list(),
+                                    self.observation_spec.dtype)
+        state = tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape, s.dtype),
+                                      self.network.initial_state(batch_size))
+        function = tf.function(self._step, jit_compile=self.jit_compile)
+        return function.get_concrete_function(observation, tf.TensorSpec([batch_size], tf.bool),
+                                              state)
 
     def _choose(self, logits):
         if self.sample:

@@ -4,6 +4,7 @@ import os
 from typing import Callable
 
 import numpy as np
+import tensorflow as tf
 
 from tfrainbow.replay import unrolls
 from tfrainbow.replay.writers import WriterStopped
@@ -37,8 +38,9 @@ class ImpalaActor:
     def run(self, on_steps: Callable[[int], None] = lambda n: None,
             on_episode: Callable[[float, int], None] = lambda r, n: None):
         """Acts until should_stop(); reports env steps and finished episodes."""
-        env, network, policy = self.env, self.agent.network, self.agent.collect_policy
+        env, network = self.env, self.agent.network
         num_envs = env.num_envs
+        step = self.agent.collect_policy.compiled_step(num_envs)
         obs, _ = env.reset(seed=self.seed)
         first = np.ones(num_envs, bool)
         state = network.initial_state(num_envs)
@@ -50,7 +52,7 @@ class ImpalaActor:
             while not self.should_stop():
                 self.writer.observe(obs, first, tuple(np.asarray(s) for s in state)
                                     if state else None)
-                actions, logits, state = policy.step(obs, first, state)
+                actions, logits, state = step(tf.constant(obs), tf.constant(first), state)
                 actions, logits = actions.numpy(), logits.numpy()
                 obs, rewards, terminated, truncated, info = env.step(actions)
                 self.writer.act(actions, logits, rewards, terminated, truncated, version,

@@ -1,6 +1,6 @@
 """Quiet by default: drops the INFO lines Reverb's C++ core prints on every start,
-checkpoint and stop, and ale-py's banner. Everything else on stderr, errors and warnings
-included, passes."""
+checkpoint and stop, ale-py's banner, and XLA's once-per-process "Compiled cluster" INFO line
+(with absl's preamble). Everything else on stderr, errors and warnings included, passes."""
 import atexit
 import os
 import threading
@@ -21,9 +21,18 @@ REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint
 ALE_BANNER = (b"A.L.E: Arcade Learning Environment", b"[Powered by Stella]")
 
 
+# XLA's INFO line on its first compilation (absl logging, which TF_CPP_MIN_LOG_LEVEL does not
+# reach), and the preamble absl prints before its first line of any level.
+XLA_INFO = b"Compiled cluster using XLA!"
+ABSL_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called"
+
+
 def is_reverb_info(line: bytes) -> bool:
-    """Whether a stderr line is one of Reverb's unconditional INFO lines or ALE's banner."""
-    if line.startswith(ALE_BANNER):
+    """Whether a stderr line is one of Reverb's unconditional INFO lines, ALE's banner or
+    XLA's compilation notice."""
+    if line.startswith(ALE_BANNER) or line.startswith(ABSL_PREAMBLE):
+        return True
+    if line.startswith(b"I") and b"device_compiler.h" in line and XLA_INFO in line:
         return True
     return line.startswith(b"[reverb/cc/") and any(text in line for text in REVERB_INFO)
 
