@@ -109,9 +109,10 @@ def _raw_worker(seconds, num_envs, counter):
     agent = builders.build_impala_agent(specs.specs_from_env(env))
     obs, _ = env.reset(seed=0)
     first, state = np.ones(num_envs, bool), agent.network.initial_state(num_envs)
+    step = agent.collect_policy.compiled_step(num_envs)  # the actors' own call
     steps, deadline = 0, time.monotonic() + seconds
     while time.monotonic() < deadline:
-        actions, _, state = agent.collect_policy.step(obs, first, state)
+        actions, _, state = step(tf.constant(obs), tf.constant(first), state)
         obs, _, terminated, truncated, _ = env.step(actions.numpy())
         first = terminated | truncated
         steps += num_envs
