@@ -5,7 +5,7 @@ in float32; the networks cast their outputs to float32, so losses, priorities an
 never see bfloat16. bfloat16 has float32's exponent range, so no loss scaling is needed (the
 float16 policy would need it, and is not offered). It pays only where the hardware has
 bfloat16 arithmetic (GPUs since Ampere, CPUs with AVX512_BF16 or AMX); elsewhere it is
-emulated and slower (see benchmarks/learner_throughput.py --precision).
+emulated and slower (see the bf16 rows of benchmarks/learner_throughput.py).
 """
 import contextlib
 
