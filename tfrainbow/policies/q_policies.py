@@ -5,8 +5,6 @@ import tensorflow as tf
 
 
 class _CompiledAction:
-    jit_compile = False
-
     def compiled_action(self, batch_size: int):
         """`action` for observations [batch_size, ...] as one concrete function (a tensor in,
         actions [batch_size] out, no signature matching per call), compiled with XLA when

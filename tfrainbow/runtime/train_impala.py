@@ -66,7 +66,6 @@ class ImpalaTrainer:
         self.num_actors = int(num_actors or os.cpu_count() or 1)
         self.max_env_steps = int(max_env_steps)
         self.transport = transport = builders.UnrollConfig()
-        self.envs_per_actor = transport.envs_per_actor
         self.eval_interval, self.eval_episodes = int(eval_interval), int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, int(checkpoint_interval)
         self.seed = seed
@@ -110,7 +109,7 @@ class ImpalaTrainer:
         for actor_id in range(self.num_actors):
             process = context.Process(
                 target=actor_process, name=f"actor-{actor_id}", daemon=True,
-                args=(self.config, self.address, actor_id, self.envs_per_actor,
+                args=(self.config, self.address, actor_id, self.transport.envs_per_actor,
                       self.transport.unroll_length, self.transport.pull_period, self.seed,
                       stop, env_steps, episodes))
             process.start()
@@ -147,7 +146,8 @@ class ImpalaTrainer:
         processes = self._spawn_actors(context, actor_stop, env_steps, episodes)
         progress = Progress(self.max_env_steps, start_steps=start_steps,
                             start_updates=int(agent.train_step), interval_s=5.0)
-        progress.say(f"IMPALA: {self.num_actors} actor processes x {self.envs_per_actor} envs, "
+        progress.say(f"IMPALA: {self.num_actors} actor processes x "
+                     f"{self.transport.envs_per_actor} envs, "
                      f"unrolls of {self.transport.unroll_length}, batches of "
                      f"{self.transport.batch_size}.")
         returns, num_episodes = [], int(self.state.episodes)
