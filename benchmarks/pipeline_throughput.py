@@ -7,8 +7,10 @@ Rainbow, CartPole (gin/rainbow/cartpole.gin: 128-unit MLP, batch 128, one update
 step): the one-process run end to end; the learner alone on a filled table (its ceiling);
 the actor alone writing to Reverb with no learner (the actor's ceiling).
 IMPALA, CartPole (gin/impala/cartpole.gin): learner-consumed env steps/s (updates x batch
-x unroll length, from the learner's first update on) with 1, 2 and 4 actor processes, against raw env steps/s of 2 processes stepping the same vector envs with
-the same policy network's inference and nothing else (the ceiling on these cores).
+x unroll length, from the learner's first update on) with 1, 2 and 4 actor processes,
+against raw env steps/s of 2 processes stepping the same vector envs with the same policy
+network's inference and nothing else (the ceiling on these cores), measured before and
+after each run.
 """
 import argparse
 import json
@@ -150,12 +152,16 @@ def main():
     rows.update({f"end_to_end_{name}": value
                  for name, value in rainbow_end_to_end(args.env_steps, k).items()})
     actor_counts = [int(a) for a in args.impala_actors.split(",") if a.strip()]
-    raw = raw_env_steps_per_s(2, 8, args.raw_seconds) if actor_counts else None
-    rows["impala_raw_env_steps_per_s_2_processes"] = raw
+    # Raw, pipeline, raw, pipeline, ..., raw: each pipeline run is held against the mean of
+    # the raw runs either side of it (the machine's speed drifts by the minute).
+    raws = [raw_env_steps_per_s(2, 8, args.raw_seconds)] if actor_counts else []
     for n in actor_counts:
         (rows[f"impala_{n}_actors_trained_env_steps_per_s"],
          rows[f"impala_{n}_actors_env_steps_per_s_with_start_up"]) = impala(
             n, args.impala_env_steps)
+        raws.append(raw_env_steps_per_s(2, 8, args.raw_seconds))
+        rows[f"impala_{n}_actors_raw_env_steps_per_s"] = (raws[-2] + raws[-1]) / 2
+    rows["impala_raw_env_steps_per_s_2_processes"] = raws
 
     print(f"\nRainbow, CartPole, gin/rainbow/cartpole.gin (MLP 128, batch 128, 1 update per "
           f"env step), {k} update(s) per call, {os.cpu_count()} cores, CPU")
@@ -170,13 +176,14 @@ def main():
     else:
         print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
               "batches of 32)")
-    if raw is not None:
-        print(f"  raw env steps/s, 2 processes with policy inference: {raw:9.1f}")
+        print("  raw: env steps/s of 2 processes stepping 8 envs each with the actors' policy "
+              "call, measured before and after each run (mean of the two)")
     for n in actor_counts:
         value = rows[f"impala_{n}_actors_trained_env_steps_per_s"]
         whole = rows[f"impala_{n}_actors_env_steps_per_s_with_start_up"]
+        raw = rows[f"impala_{n}_actors_raw_env_steps_per_s"]
         print(f"  {n} actor(s), learner-consumed env steps/s: {value:9.1f} = {value / raw:.0%}"
-              f" of raw (whole run, actor start-up included: {whole:.1f})")
+              f" of raw {raw:.1f} (whole run, actor start-up included: {whole:.1f})")
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:

@@ -115,5 +115,10 @@ def test_weights_published_by_the_learner_reach_an_actor():
     for a, b in zip(actor_vars, learner_vars):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert client.server_info()["variables"].current_size == 1
+    for version in range(10, 60):  # the subscriber's one sampler never hands an old sample
+        learner_vars[1].assign([float(version)])
+        publisher.publish(version, learner_vars)
+        assert subscriber.pull() == version
+        np.testing.assert_array_equal(actor_vars[1].numpy(), [float(version)])
     publisher.close()
     server.stop()

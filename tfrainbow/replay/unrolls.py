@@ -40,10 +40,12 @@ def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
 
 
 class UnrollWriter:
-    """Writes fixed-length unrolls of a vector env's E streams, all E in one item (one
-    Reverb append per vector step, whatever E: the writer's per-step cost is Python, per
-    append); consecutive unrolls share one observation (the bootstrap observation of one is
-    the first of the next).
+    """Writes fixed-length unrolls of a vector env's E streams, all E in one item; consecutive
+    unrolls share one observation (the bootstrap observation of one is the first of the next).
+
+    The steps of an unroll are gathered in numpy and go to Reverb as one append of whole
+    [T (+1), E, ...] columns and one item: Reverb's per-append cost is Python, so one append
+    per unroll instead of one per step (IMPALA CartPole, 2 actors: see the commit message).
 
     Per vector step: `observe(observation [E, ...], first [E], core_state)` then
     `act(action [E], logits [E, A], reward [E], terminated [E], truncated [E],
@@ -54,56 +56,50 @@ class UnrollWriter:
                  should_stop: Callable[[], bool] = lambda: False, max_in_flight_items: int = 2,
                  poll_ms: int = 100):
         self.table, self.unroll_length = table, int(unroll_length)
-        self._writer = client.trajectory_writer(num_keep_alive_refs=self.unroll_length + 1)
+        self._writer = client.trajectory_writer(num_keep_alive_refs=1)
         self._should_stop, self._poll_ms = should_stop, int(poll_ms)
         self._max_in_flight_items = int(max_in_flight_items)
-        self._t = -1  # history index of the open step
-        self._start = 0  # history index of the current unroll's first step
-        self._pending = None  # step t's observation columns, not yet appended
+        self._observed = []  # per step t of the open unroll: {observation, first}, T + 1 at most
+        self._acted = []  # per step t: {action, ...}, T at most
+        self._core_state = None  # the core state [E, ...] before the unroll's first step
 
     def observe(self, observation, first, core_state=None):
         """Opens step t with x_t [E, ...]; writes the unroll that x_t completes.
         `core_state`: the core state [E, ...] each stream had before x_t (LSTM), or None."""
-        data = {"observation": np.asarray(observation), "first": np.asarray(first, np.bool_)}
-        if core_state is not None:
-            data["core_state"] = tuple(np.asarray(s) for s in core_state)
-        self._t += 1
-        if self._t - self._start == self.unroll_length:
-            # x_t is this unroll's bootstrap observation: it must be in the history now.
-            self._writer.append(data, partial_step=True)
+        step = {"observation": np.array(observation), "first": np.array(first, np.bool_)}
+        if not self._observed and core_state is not None:
+            self._core_state = tuple(np.array(s) for s in core_state)
+        self._observed.append(step)
+        if len(self._acted) == self.unroll_length:  # x_t is this unroll's bootstrap obs
             self._write_unroll()
-        else:  # appended with the step's other columns in `act`: one append per step
-            self._pending = data
+            self._observed, self._acted = [step], []  # ... and the next unroll's first
+            if core_state is not None:
+                self._core_state = tuple(np.array(s) for s in core_state)
 
     def act(self, action, logits, reward, terminated, truncated, policy_version: int,
             truncation_value=None):
         """Closes step t with a_t [E], its behaviour logits [E, A] and what the env returned;
         `truncation_value` [E]: V(final observation) where a time limit cut (None: zeros)."""
-        action = np.asarray(action, np.int64)
-        data = {"action": action, "behaviour_logits": np.asarray(logits, np.float32),
-                "reward": np.asarray(reward, np.float32),
-                "terminated": np.asarray(terminated, np.bool_),
-                "truncated": np.asarray(truncated, np.bool_),
-                "policy_version": np.full(action.shape, policy_version, np.int64),
-                "truncation_value": (np.zeros(action.shape, np.float32)
-                                     if truncation_value is None
-                                     else np.asarray(truncation_value, np.float32))}
-        if self._pending is not None:
-            data.update(self._pending)
-            self._pending = None
-        self._writer.append(data)
+        action = np.array(action, np.int64)
+        self._acted.append({
+            "action": action, "behaviour_logits": np.array(logits, np.float32),
+            "reward": np.array(reward, np.float32),
+            "terminated": np.array(terminated, np.bool_),
+            "truncated": np.array(truncated, np.bool_),
+            "policy_version": np.full(action.shape, policy_version, np.int64),
+            "truncation_value": (np.zeros(action.shape, np.float32) if truncation_value is None
+                                 else np.array(truncation_value, np.float32))})
 
     def _write_unroll(self):
-        history, start, end = self._writer.history, self._start, self._t
-        # x_start .. x_end (the open step). An open-ended slice: Reverb maps a positive stop
-        # equal to the history length to an empty slice.
-        item = {"observation": history["observation"][start:],
-                "first": history["first"][start:]}
-        item.update({name: history[name][start:end] for name in STEP_FIELDS})
-        if "core_state" in history:
-            item["core_state"] = tuple(column[start] for column in history["core_state"])
-        self._writer.create_item(self.table, priority=1.0, trajectory=item)
-        self._start = end
+        data = {name: np.stack([step[name] for step in self._observed])  # [T + 1, E, ...]
+                for name in ("observation", "first")}
+        data.update({name: np.stack([step[name] for step in self._acted])  # [T, E, ...]
+                     for name in STEP_FIELDS})
+        if self._core_state is not None:
+            data["core_state"] = self._core_state
+        self._writer.append(data)
+        self._writer.create_item(self.table, priority=1.0, trajectory=tree.map_structure(
+            lambda column: column[-1], self._writer.history))
         self._flush(self._max_in_flight_items)
 
     def _flush(self, block_until_num_items: int):
@@ -179,24 +175,42 @@ def weights_signature(variables: Sequence[tf.Variable]):
 
 class WeightsSubscriber:
     """Actor side: `pull()` assigns the latest published weights and returns their version
-    (learner step); blocks until the learner has published once. The table's structure is
-    known locally, so a pull is one sample request (no server_info round trip), and the
-    variables are assigned only when the version changed."""
+    (learner step); blocks until the learner has published once.
+
+    Cheap enough to pull before every unroll (IMPALA's actors do): one sampler lives as long
+    as the subscriber (a new one per pull costs a gRPC stream and a thread on both ends), the
+    table's structure is known locally (no server_info round trip), and the variables are
+    assigned, one raw op each, only when the version changed."""
 
     def __init__(self, client: reverb.Client, table: str, variables: Sequence[tf.Variable]):
         self._client, self._table, self._variables = client, table, list(variables)
         self._structure = weights_signature(self._variables)
+        self._samples = None  # the persistent sampler's stream of samples
         self.version = None
+
+    def _newest_sample(self):
+        if self._samples is None:
+            self._samples = self._client.sample(self._table, num_samples=2 ** 62,
+                                                emit_timesteps=False,
+                                                unpack_as_table_signature=False)
+            return next(self._samples)
+        try:
+            # The sampler keeps one sample in flight, requested when the last pull took its
+            # sample, i.e. possibly stale: drop it and take the one it requests now.
+            next(self._samples)
+            return next(self._samples)
+        except Exception:
+            self._samples = None  # e.g. the server went away: the next pull starts anew
+            raise
 
     def pull(self) -> int:
         """Assigns the newest published weights (if new); returns their version."""
-        sample = next(iter(self._client.sample(self._table, num_samples=1,
-                                               emit_timesteps=False,
-                                               unpack_as_table_signature=False)))
-        data = tree.unflatten_as(self._structure, sample.data)
+        data = tree.unflatten_as(self._structure, self._newest_sample().data)
         version = int(data["version"])
         if version != self.version:
             for variable, value in zip(self._variables, data["weights"]):
-                variable.assign(value)
+                # Shapes and dtypes match: the table's signature is built from these
+                # variables. A third of Variable.assign's cost (no read-back, no checks).
+                tf.raw_ops.AssignVariableOp(resource=variable.handle, value=value)
             self.version = version
         return version

@@ -163,7 +163,7 @@ class UnrollConfig:
       pull_period: unrolls an actor writes between weight pulls (the policy lag grows with
         both periods).
       envs_per_actor: envs each actor steps side by side; their E unrolls travel as one
-        queue item [T, E, ...] (one Reverb append per vector step), so batch_size must be a
+        queue item [T, E, ...] (one Reverb append per unroll), so batch_size must be a
         multiple of it.
     """
 

@@ -12,8 +12,8 @@ from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 
 
 class ImpalaActor:
-    """One batched policy step and one Reverb append per vector step; the E sub-envs'
-    unrolls travel as one item [T, E, ...], tagged with the learner step
+    """One batched policy step per vector step; the E sub-envs' unrolls travel as one item
+    [T, E, ...] (one Reverb append per unroll), tagged with the learner step
     (`policy_version`) of the weights that acted."""
 
     def __init__(self, env, agent, client, unroll_length: int,
