@@ -52,8 +52,12 @@ def rainbow_end_to_end(env_steps, updates_per_call):
         start = time.monotonic()
         results = trainer.run()
         seconds = time.monotonic() - start
-    return {"env_steps_per_s": results["env_steps"] / seconds,
-            "updates_per_s": results["updates"] / seconds}
+    # From the first update to the last, as the learner alone is timed after its tracing
+    # (the whole run also holds the replay's warm-up, tracing, the final evaluation and the
+    # SavedModel export: its rate is printed beside).
+    return {"env_steps_per_s": results["training_env_steps_per_s"],
+            "updates_per_s": results["training_updates_per_s"],
+            "updates_per_s_whole_run": results["updates"] / seconds}
 
 
 def _loose_table(observation_spec, replay):
@@ -148,9 +152,15 @@ def main():
     args = parser.parse_args()
     k = args.updates_per_call
     rows = {}
-    rows.update(rainbow_parts(args.env_steps, args.updates, k))
+    # Parts, end to end, parts: the end-to-end run is held against the mean of the parts
+    # measured either side of it (the machine's speed drifts by the minute).
+    before = rainbow_parts(args.env_steps, args.updates, k)
     rows.update({f"end_to_end_{name}": value
                  for name, value in rainbow_end_to_end(args.env_steps, k).items()})
+    after = rainbow_parts(args.env_steps, args.updates, k)
+    for name in before:
+        rows[name] = (before[name] + after[name]) / 2
+        rows[f"{name}_before_after"] = [before[name], after[name]]
     actor_counts = [int(a) for a in args.impala_actors.split(",") if a.strip()]
     # Raw, pipeline, raw, pipeline, ..., raw: each pipeline run is held against the mean of
     # the raw runs either side of it (the machine's speed drifts by the minute).
@@ -166,11 +176,16 @@ def main():
     print(f"\nRainbow, CartPole, gin/rainbow/cartpole.gin (MLP 128, batch 128, 1 update per "
           f"env step), {k} update(s) per call, {os.cpu_count()} cores, CPU")
     learner_alone = rows["learner_alone_updates_per_s"]
-    print(f"  actor alone          {rows['actor_alone_env_steps_per_s']:9.1f} env steps/s")
-    print(f"  learner alone        {learner_alone:9.1f} updates/s")
+    print(f"  actor alone          {rows['actor_alone_env_steps_per_s']:9.1f} env steps/s "
+          f"(mean of before and after the end-to-end run)")
+    print(f"  learner alone        {learner_alone:9.1f} updates/s (likewise: "
+          f"{rows['learner_alone_updates_per_s_before_after'][0]:.1f} and "
+          f"{rows['learner_alone_updates_per_s_before_after'][1]:.1f})")
     print(f"  end to end           {rows['end_to_end_updates_per_s']:9.1f} updates/s, "
           f"{rows['end_to_end_env_steps_per_s']:.1f} env steps/s = "
-          f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone")
+          f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone "
+          f"(first update to last; whole run with start-up and export: "
+          f"{rows['end_to_end_updates_per_s_whole_run']:.1f} updates/s)")
     if not actor_counts:  # --impala_actors= (empty): Rainbow only
         actor_counts = []
     else:

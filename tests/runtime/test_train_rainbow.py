@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tests.runtime import tiny_run
-from tfrainbow.runtime.train_rainbow import RainbowTrainer
+from tfrainbow.runtime.train_rainbow import RainbowTrainer, training_rates
 
 
 def weights_of(agent):
@@ -25,6 +25,7 @@ def test_a_restarted_run_keeps_its_steps_weights_and_replay(tmp_path):
     saved_weights, saved_updates = weights_of(first.agent), int(first.agent.train_step)
     assert results["env_steps"] >= 400 and results["updates"] > 0
     assert results["replay_size"] >= 390  # one item per step, bar the open windows
+    assert results["training_updates_per_s"] > 0 and results["training_env_steps_per_s"] > 0
 
     second = RainbowTrainer(str(tmp_path), max_env_steps=800)
     assert second.actor.env_steps == results["env_steps"]
@@ -34,6 +35,16 @@ def test_a_restarted_run_keeps_its_steps_weights_and_replay(tmp_path):
     assert second.replay_size() == results["replay_size"]  # restored from root_dir/replay
     resumed = second.run()
     assert resumed["env_steps"] >= 800 and resumed["updates"] > saved_updates
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    ((10.0, 4, 100), (12.0, 24, 120), (10.0, 10.0)),  # 20 updates, 20 env steps in 2 s
+    ((10.0, 4, 100), (10.0, 4, 100), (None, None)),  # one update: no interval yet
+    (None, None, (None, None)),  # no update at all
+])
+def test_training_rates_run_from_the_first_update_to_the_last(first, last, expected):
+    rates = training_rates(first, last)
+    assert (rates["training_updates_per_s"], rates["training_env_steps_per_s"]) == expected
 
 
 @pytest.mark.parametrize("updates_per_transition", [1 / 16, 8.0])  # 1 and 128 samples/insert

@@ -10,6 +10,7 @@ blocking Reverb call polls with a timeout and gives up once the run is stopping.
 import os
 import signal
 import threading
+import time
 from typing import Optional
 
 import gin
@@ -27,6 +28,17 @@ from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,
                                          restore_latest, writable_root_dir, write_results)
+
+
+def training_rates(first_update, last_update) -> dict:
+    """Updates/s and env steps/s from the first update to the last (time, train step, env
+    steps): the steady state, without the replay's warm-up, tracing, the final evaluation or
+    the export (None before two updates)."""
+    if first_update is None or last_update[0] <= first_update[0]:
+        return {"training_updates_per_s": None, "training_env_steps_per_s": None}
+    seconds = last_update[0] - first_update[0]
+    return {"training_updates_per_s": round((last_update[1] - first_update[1]) / seconds, 1),
+            "training_env_steps_per_s": round((last_update[2] - first_update[2]) / seconds, 1)}
 
 
 @gin.configurable
@@ -131,6 +143,7 @@ class RainbowTrainer:
         next_checkpoint = ((actor.env_steps // self.checkpoint_interval + 1)
                            * self.checkpoint_interval)
         result, reached, loss_info, diverged = None, False, None, False
+        first_update = last_update = None  # (time, train step, env steps)
         actor.start(stop.is_set, self.max_env_steps)
         try:
             while not stop.is_set():
@@ -148,6 +161,10 @@ class RainbowTrainer:
                         f"good checkpoint ({self.manager.latest_checkpoint or 'none yet'}) "
                         "was kept; lower the learning rate or check the rewards.") from None
                 loss_info = info if info is not None else loss_info
+                if info is not None:
+                    last_update = (time.monotonic(), int(self.agent.train_step),
+                                   actor.env_steps)
+                    first_update = first_update or last_update
                 if info is None and not actor.is_alive():
                     break  # the actor reached max_env_steps and the replay ratio is spent
                 if self.progress.due():
@@ -177,6 +194,7 @@ class RainbowTrainer:
         results = {"env_steps": actor.env_steps, "updates": int(self.agent.train_step),
                    "episodes": actor.episodes, "replay_size": self.replay_size(),
                    "wall_clock_s": round(self.progress.elapsed(), 1),
+                   **training_rates(first_update, last_update),
                    "interrupted": interrupted, "policy_dir": policy_dir,
                    "eval_mean_return": result.mean if result else None,
                    "eval_std_return": result.std if result else None,
