@@ -40,12 +40,13 @@ def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
 
 
 class UnrollWriter:
-    """Writes fixed-length unrolls of a vector env's E streams, all E in one item; consecutive
-    unrolls share one observation (the bootstrap observation of one is the first of the next).
+    """Writes fixed-length unrolls of a vector env's E streams, all E in one item; the
+    bootstrap observation of one unroll is the first of the next (stored in both).
 
     The steps of an unroll are gathered in numpy and go to Reverb as one append of whole
     [T (+1), E, ...] columns and one item: Reverb's per-append cost is Python, so one append
-    per unroll instead of one per step (IMPALA CartPole, 2 actors: see the commit message).
+    per unroll instead of one per step (IMPALA CartPole, 2 actors, with the subscriber below:
+    learner-consumed env steps 46% -> 54% of the raw rate, medians of 3 rounds).
 
     Per vector step: `observe(observation [E, ...], first [E], core_state)` then
     `act(action [E], logits [E, A], reward [E], terminated [E], truncated [E],
