@@ -34,6 +34,16 @@ from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals
 MAX_LAG_BIN = 1000  # learner updates; the histogram's last bin holds anything beyond
 
 
+def consumption_rate(first_update, last_update, env_steps_per_update: int) -> Optional[float]:
+    """Env steps the learner trained on per second, from its first update to its last
+    (time, train step): actor start-up, the final evaluation and the actors' shutdown
+    excluded. None before two updates."""
+    if first_update is None or last_update[0] <= first_update[0]:
+        return None
+    updates = last_update[1] - first_update[1]
+    return round(updates * env_steps_per_update / (last_update[0] - first_update[0]), 1)
+
+
 def lag_summary(counts: np.ndarray) -> dict:
     """Mean, median, 90th percentile and max of a lag histogram (counts[k]: lag k)."""
     total = int(counts.sum())
@@ -125,15 +135,6 @@ class ImpalaTrainer:
         progress.eval(env_steps, result)
         return result
 
-    def _consumption_rate(self, first_update) -> Optional[float]:
-        """Env steps the learner trained on per second, from its first update to the last
-        (actor start-up excluded): updates x batch_size x unroll_length / seconds."""
-        if first_update is None:
-            return None
-        seconds = time.monotonic() - first_update[0]
-        updates = int(self.agent.train_step) - first_update[1]
-        steps = updates * self.transport.batch_size * self.transport.unroll_length
-        return round(steps / max(seconds, 1e-9), 1)
 
     def run(self) -> dict:
         """Trains until max_env_steps or target_return; checkpoints; exports; results."""
@@ -153,7 +154,7 @@ class ImpalaTrainer:
         returns, num_episodes = [], int(self.state.episodes)
         next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
-        result, reached, first_update = None, False, None
+        result, reached, first_update, last_update = None, False, None, None
 
         def save():
             self.state.env_steps.assign(env_steps.value)
@@ -167,8 +168,8 @@ class ImpalaTrainer:
                     raise RuntimeError(f"IMPALA actor process(es) {dead} died; see above.")
                 try:
                     info, lag = self._step_fn(self._iterator)
-                    if first_update is None:  # the consumption rate counts from here
-                        first_update = (time.monotonic(), int(agent.train_step))
+                    last_update = (time.monotonic(), int(agent.train_step))
+                    first_update = first_update or last_update  # the rate counts from here
                     self._recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
                     self.lag_counts += np.bincount(self._recent_lags,
                                                    minlength=MAX_LAG_BIN + 1)
@@ -219,7 +220,9 @@ class ImpalaTrainer:
                    "episodes": num_episodes, "wall_clock_s": round(progress.elapsed(), 1),
                    "env_steps_per_s": round((env_steps.value - start_steps)
                                             / max(progress.elapsed(), 1e-9), 1),
-                   "trained_env_steps_per_s": self._consumption_rate(first_update),
+                   "trained_env_steps_per_s": consumption_rate(
+                       first_update, last_update,
+                       self.transport.batch_size * self.transport.unroll_length),
                    "num_actors": self.num_actors, "interrupted": interrupted,
                    "policy_lag": lag_summary(self.lag_counts),
                    "policy_dir": export_policy(agent.policy,
