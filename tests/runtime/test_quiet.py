@@ -25,6 +25,20 @@ def test_info_lines_go_and_errors_stay():
     assert "Traceback" in done.stderr and "ValueError: the error a user must see" in done.stderr
 
 
+def test_installed_once_per_process():
+    # Two filters in a row used to leave the outer pipe a writer, so the process took the
+    # pump's 5 s join timeout to exit (every IMPALA actor did: the spawned child re-imports
+    # the binary, which installs the filter, then installs it again).
+    script = ("import sys, threading\nfrom tfrainbow.runtime import quiet\n"
+              "quiet.filter_reverb_info()\nquiet.filter_reverb_info()\n"
+              "print(sum(t.name == 'stderr-filter' for t in threading.enumerate()))\n"
+              "print('still on stderr', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["1"]
+    assert "still on stderr" in done.stderr
+
+
 def test_only_known_reverb_info_lines_match():
     assert quiet.is_reverb_info(b"[reverb/cc/platform/default/server.cc:71] Started replay "
                                 b"server on port 1\n")

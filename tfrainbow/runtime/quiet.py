@@ -37,9 +37,18 @@ def is_reverb_info(line: bytes) -> bool:
     return line.startswith(b"[reverb/cc/") and any(text in line for text in REVERB_INFO)
 
 
+_installed = False
+
+
 def filter_reverb_info():
     """Routes file descriptor 2 through a filter thread. At exit the real stderr is put back
-    and the thread drains what is left, so a final traceback is never lost."""
+    and the thread drains what is left, so a final traceback is never lost. Once per process:
+    a spawned child re-imports its parent's main module (which may install it) and may then
+    install it again itself."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
     read_fd, write_fd = os.pipe()
     real_stderr = os.dup(2)
     os.dup2(write_fd, 2)
@@ -58,7 +67,9 @@ def filter_reverb_info():
         import sys
 
         sys.stderr.flush()
-        os.dup2(os.dup(real_stderr), 2)  # closes the pipe's last writer: the pump sees EOF
+        saved = os.dup(real_stderr)
+        os.dup2(saved, 2)  # closes the pipe's last writer: the pump sees EOF
+        os.close(saved)
         thread.join(timeout=5)
 
     atexit.register(restore)
