@@ -27,8 +27,8 @@ def test_info_lines_go_and_errors_stay():
 
 def test_installed_once_per_process():
     # Two filters in a row used to leave the outer pipe a writer, so the process took the
-    # pump's 5 s join timeout to exit (every IMPALA actor did: the spawned child re-imports
-    # the binary, which installs the filter, then installs it again).
+    # pump's 5 s join timeout to exit: IMPALA actors spawned from the benchmark scripts did
+    # (the child re-runs the script, which installs the filter, then installs it again).
     script = ("import sys, threading\nfrom tfrainbow.runtime import quiet\n"
               "quiet.filter_reverb_info()\nquiet.filter_reverb_info()\n"
               "print(sum(t.name == 'stderr-filter' for t in threading.enumerate()))\n"
