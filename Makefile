@@ -49,7 +49,7 @@ bench: install
 	$(PY) -m pip install --quiet "gym==0.23.0" cloudpickle pygame
 	$(PY) benchmarks/learner_throughput.py --network=mlp --rounds=3 --steps=160 --out=runs/bench-learner-mlp.json
 	$(PY) benchmarks/learner_throughput.py --network=cnn --rounds=3 --steps=24 --out=runs/bench-learner-cnn.json
-	$(PY) benchmarks/pipeline_throughput.py --env_steps=3000 --updates=1000 --impala_env_steps=100000 --raw_seconds=10 --out=runs/bench-pipeline.json
+	$(PY) benchmarks/pipeline_throughput.py --env_steps=3000 --updates=1000 --impala_env_steps=200000 --raw_seconds=10 --out=runs/bench-pipeline.json
 	$(PY) benchmarks/jit_compile.py --network=mlp --rounds=3 --steps=100
 
 clean:
