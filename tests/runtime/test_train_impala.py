@@ -1,7 +1,6 @@
 """IMPALA on one machine with real actor processes and a real Reverb server."""
 import numpy as np
 import gin
-import pytest
 
 from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)
 from tfrainbow.runtime.train_impala import ImpalaTrainer
@@ -50,11 +49,3 @@ def test_lag_summary_from_a_histogram():
     assert summary["p50"] == np.percentile(lags, 50, method="inverted_cdf")
     assert summary["p90"] == np.percentile(lags, 90, method="inverted_cdf")
 
-
-@pytest.mark.parametrize("first, last, expected", [
-    ((5.0, 10), (7.0, 20), 10 * 640 / 2.0),  # 10 updates of 32 unrolls x 20 steps in 2 s
-    ((5.0, 10), (5.0, 10), None),  # one update: no interval yet
-    (None, None, None),  # no update at all
-])
-def test_consumption_rate_runs_from_the_first_update_to_the_last(first, last, expected):
-    assert train_impala.consumption_rate(first, last, 32 * 20) == expected

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import threading
+from typing import Optional
 
 import reverb
 import tensorflow as tf
@@ -88,3 +89,12 @@ def write_results(root_dir: str, results: dict) -> dict:
     with open(os.path.join(root_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     return results
+
+
+def steady_rate(first, last, index: int, scale: float = 1.0) -> Optional[float]:
+    """Per second between two marks (time, count, ...) of a run, e.g. its first and last
+    update: (last[index] - first[index]) * scale / elapsed; None unless time passed (start-up
+    before the first mark and shutdown after the last stay out of the rate)."""
+    if first is None or last is None or last[0] <= first[0]:
+        return None
+    return round((last[index] - first[index]) * scale / (last[0] - first[0]), 1)

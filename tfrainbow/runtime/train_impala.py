@@ -28,20 +28,11 @@ from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 from tfrainbow.runtime.impala_actor import actor_process
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,  # noqa: F401
-                                         restore_latest, writable_root_dir, write_results)
+                                         restore_latest, steady_rate, writable_root_dir,
+                                         write_results)
 
 
 MAX_LAG_BIN = 1000  # learner updates; the histogram's last bin holds anything beyond
-
-
-def consumption_rate(first_update, last_update, env_steps_per_update: int) -> Optional[float]:
-    """Env steps the learner trained on per second, from its first update to its last
-    (time, train step): actor start-up, the final evaluation and the actors' shutdown
-    excluded. None before two updates."""
-    if first_update is None or last_update[0] <= first_update[0]:
-        return None
-    updates = last_update[1] - first_update[1]
-    return round(updates * env_steps_per_update / (last_update[0] - first_update[0]), 1)
 
 
 def lag_summary(counts: np.ndarray) -> dict:
@@ -135,7 +126,6 @@ class ImpalaTrainer:
         progress.eval(env_steps, result)
         return result
 
-
     def run(self) -> dict:
         """Trains until max_env_steps or target_return; checkpoints; exports; results."""
         previous_handlers = install_stop_signals(self.stop)
@@ -220,8 +210,8 @@ class ImpalaTrainer:
                    "episodes": num_episodes, "wall_clock_s": round(progress.elapsed(), 1),
                    "env_steps_per_s": round((env_steps.value - start_steps)
                                             / max(progress.elapsed(), 1e-9), 1),
-                   "trained_env_steps_per_s": consumption_rate(
-                       first_update, last_update,
+                   "trained_env_steps_per_s": steady_rate(  # updates x B x T
+                       first_update, last_update, 1,
                        self.transport.batch_size * self.transport.unroll_length),
                    "num_actors": self.num_actors, "interrupted": interrupted,
                    "policy_lag": lag_summary(self.lag_counts),

@@ -27,18 +27,16 @@ from tfrainbow.runtime.actor import Actor
 from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,
-                                         restore_latest, writable_root_dir, write_results)
+                                         restore_latest, steady_rate, writable_root_dir,
+                                         write_results)
 
 
 def training_rates(first_update, last_update) -> dict:
     """Updates/s and env steps/s from the first update to the last (time, train step, env
     steps): the steady state, without the replay's warm-up, tracing, the final evaluation or
     the export (None before two updates)."""
-    if first_update is None or last_update[0] <= first_update[0]:
-        return {"training_updates_per_s": None, "training_env_steps_per_s": None}
-    seconds = last_update[0] - first_update[0]
-    return {"training_updates_per_s": round((last_update[1] - first_update[1]) / seconds, 1),
-            "training_env_steps_per_s": round((last_update[2] - first_update[2]) / seconds, 1)}
+    return {"training_updates_per_s": steady_rate(first_update, last_update, 1),
+            "training_env_steps_per_s": steady_rate(first_update, last_update, 2)}
 
 
 @gin.configurable
