@@ -189,9 +189,7 @@ def main():
           f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone "
           f"(first update to last; whole run with start-up and export: "
           f"{rows['end_to_end_updates_per_s_whole_run']:.1f} updates/s)")
-    if not actor_counts:  # --impala_actors= (empty): Rainbow only
-        actor_counts = []
-    else:
+    if actor_counts:  # --impala_actors= (empty): Rainbow only
         print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
               "batches of 32)")
         print("  raw: env steps/s of 2 processes stepping 8 envs each with the actors' policy "

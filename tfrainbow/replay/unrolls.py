@@ -66,16 +66,15 @@ class UnrollWriter:
 
     def observe(self, observation, first, core_state=None):
         """Opens step t with x_t [E, ...]; writes the unroll that x_t completes.
-        `core_state`: the core state [E, ...] each stream had before x_t (LSTM), or None."""
+        `core_state`: the core state [E, ...] each stream had before x_t (LSTM; tensors or
+        arrays, read only at an unroll's first step), or None."""
         step = {"observation": np.array(observation), "first": np.array(first, np.bool_)}
-        if not self._observed and core_state is not None:
-            self._core_state = tuple(np.array(s) for s in core_state)
         self._observed.append(step)
         if len(self._acted) == self.unroll_length:  # x_t is this unroll's bootstrap obs
             self._write_unroll()
             self._observed, self._acted = [step], []  # ... and the next unroll's first
-            if core_state is not None:
-                self._core_state = tuple(np.array(s) for s in core_state)
+        if len(self._observed) == 1 and core_state is not None:
+            self._core_state = tuple(np.array(s) for s in core_state)
 
     def act(self, action, logits, reward, terminated, truncated, policy_version: int,
             truncation_value=None):

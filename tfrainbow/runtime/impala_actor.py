@@ -50,8 +50,7 @@ class ImpalaActor:
         steps = 0
         try:
             while not self.should_stop():
-                self.writer.observe(obs, first, tuple(np.asarray(s) for s in state)
-                                    if state else None)
+                self.writer.observe(obs, first, state or None)  # state: read per unroll
                 actions, logits, state = step(tf.constant(obs), tf.constant(first), state)
                 actions, logits = actions.numpy(), logits.numpy()
                 obs, rewards, terminated, truncated, info = env.step(actions)
