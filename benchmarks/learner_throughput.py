@@ -10,8 +10,12 @@ Conditions: --network=mlp: CartPole shapes (4 observations, 2 actions), MLP 512-
 batch 32, Adam. Rows: ours with all six components, one update per call and
 --updates_per_call updates per call (the Learner's in-graph loop over a prefetched
 dataset); ours with each network component off; ours with the dueling streams sharing their
-hidden layer (Dopamine's layout); ours in bf16 mixed precision; the peer (C51 with n-step; no dueling, no
-noise, uniform replay weights), one update per call as TF-Agents runs it.
+hidden layer (Dopamine's layout); ours in bf16 mixed precision; ours with Keras' own Adam
+instead of FusedAdam (what the shipped configs use); the peer (C51 with n-step; no dueling,
+no noise, uniform replay weights), one update per call as TF-Agents runs it, with
+tf.keras.optimizers.Adam as TF-Agents' DQN examples build it, and with Keras' legacy Adam
+(the fused kernel FusedAdam runs). ours/peer is against the first, ours/fused against the
+second.
 MFLOP/update is TF's profiler count over one update's graph: it shows how much of a gap is
 extra arithmetic (noisy layers: two matmuls each; dueling: two streams) and how much speed.
 """
@@ -29,6 +33,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfrainbow import specs  # noqa: E402
+from tfrainbow.agents.optimizers import FusedAdam  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
 from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: E402
@@ -46,7 +51,8 @@ def observations(network, rng, *batch_shape):
     return rng.normal(size=(*batch_shape, *shape)).astype(np.float32)
 
 
-def ours(network, batch, updates_per_call=0, precision="float32", **network_kwargs):
+def ours(network, batch, updates_per_call=0, precision="float32", optimizer=FusedAdam,
+         **network_kwargs):
     """A train function, the updates it does per call and its graph; updates_per_call 0:
     agent.train called directly, else a Learner looping that many updates in one call."""
     shape, actions, dtype = SHAPES[network]
@@ -56,7 +62,7 @@ def ours(network, batch, updates_per_call=0, precision="float32", **network_kwar
                              **network_kwargs)
         agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
                              specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
-                             tf.keras.optimizers.Adam(1e-4), n_step=N_STEP).initialize()
+                             optimizer(1e-4), n_step=N_STEP).initialize()
     rng = np.random.default_rng(0)
     data = specs.Transition(observations(network, rng, batch),
                             rng.integers(0, actions, batch), np.ones(batch, np.float32),
@@ -73,7 +79,7 @@ def ours(network, batch, updates_per_call=0, precision="float32", **network_kwar
     return (lambda: learner.step().loss), updates_per_call, graph
 
 
-def peer(network, batch):
+def peer(network, batch, optimizer=tf.keras.optimizers.Adam):
     from tf_agents.agents.categorical_dqn import categorical_dqn_agent
     from tf_agents.networks import categorical_q_network
     from tf_agents.specs import tensor_spec
@@ -95,7 +101,7 @@ def peer(network, batch):
             fc_layer_params=(512,))
     agent = categorical_dqn_agent.CategoricalDqnAgent(
         time_step_spec, action_spec, categorical_q_network=net,
-        optimizer=tf.keras.optimizers.Adam(1e-4), n_step_update=N_STEP,
+        optimizer=optimizer(1e-4), n_step_update=N_STEP,
         min_q_value=-10.0, max_q_value=10.0)
     agent.initialize()
     rng = np.random.default_rng(0)
@@ -139,9 +145,13 @@ def main():
                   f"ours: all six, shared hidden, {k} per call": ours(net, batch, k,
                                                                       shared_hidden=True),
                   f"ours: all six, {k} per call, bf16": ours(net, batch, k,
-                                                             precision="mixed_bfloat16")}
+                                                             precision="mixed_bfloat16"),
+                  f"ours: all six, {k} per call, Keras Adam": ours(
+                      net, batch, k, optimizer=tf.keras.optimizers.Adam)}
     try:
         contenders["peer: TF-Agents C51"] = peer(net, batch)
+        contenders["peer: TF-Agents C51, fused Adam"] = peer(
+            net, batch, optimizer=tf.keras.optimizers.legacy.Adam)
     except ImportError as error:
         print(f"peer skipped ({error}): pip install tf-agents==0.19.0")
     for fn, *_ in contenders.values():  # trace and warm up
@@ -159,15 +169,19 @@ def main():
     medians = {name: statistics.median(r) for name, r in rates.items()}
     flops = {name: float_ops(graph()) for name, (_, _, graph) in contenders.items()}
     peer_rate = medians.get("peer: TF-Agents C51")
+    fused_rate = medians.get("peer: TF-Agents C51, fused Adam")
     print(f"{'MLP 512-512' if net == 'mlp' else 'Nature CNN + 512'}, batch {batch}, "
           f"{ATOMS} atoms, n-step {N_STEP}, float32 (unless bf16), device "
           f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
           f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates; bf16 rows: "
           f"mixed_bfloat16, CPU native bf16 {'yes' if cpu_has_bf16() else 'no (emulated)'}")
-    print(f"{'':42s} {'updates/s':>9s} {'ours/peer':>9s} {'MFLOP/update':>12s} {'GFLOP/s':>8s}")
+    print(f"{'':42s} {'updates/s':>9s} {'ours/peer':>9s} {'ours/fused':>10s} "
+          f"{'MFLOP/update':>12s} {'GFLOP/s':>8s}")
     for name, value in medians.items():
-        ratio = f"{value / peer_rate:9.2f}" if peer_rate and not name.startswith("peer") else " " * 9
-        print(f"{name:42s} {value:9.1f} {ratio} {flops[name] / 1e6:12.1f} "
+        ours_row = not name.startswith("peer")
+        ratio = f"{value / peer_rate:9.2f}" if peer_rate and ours_row else " " * 9
+        fused = f"{value / fused_rate:10.2f}" if fused_rate and ours_row else " " * 10
+        print(f"{name:42s} {value:9.1f} {ratio} {fused} {flops[name] / 1e6:12.1f} "
               f"{flops[name] * value / 1e9:8.1f}")
     if args.out:
         with open(args.out, "w") as f:

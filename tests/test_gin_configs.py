@@ -18,8 +18,8 @@ EXPECTED = {
         "env_id": "CartPole-v1", "num_atoms": 51, "v_min": 0.0, "v_max": 100.0,
         "dueling": True, "noisy": True, "distributional": True, "sigma0": 0.5,
         "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 100,
-        "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "prioritized": True,
-        "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
+        "learning_rate": 1e-3, "adam_epsilon": 1.5e-4, "optimizer": "FusedAdam",
+        "prioritized": True, "priority_exponent": 0.5, "batch_size": 128, "max_size": 10000, "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10, "updates_per_call": 4,
         "precision": "float32", "shared_hidden": False, "jit_compile_actor": True,
     },
@@ -27,7 +27,8 @@ EXPECTED = {
         "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
         "dueling": True, "noisy": True, "distributional": True, "sigma0": 0.5,
         "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 2000,
-        "learning_rate": 6.25e-5, "adam_epsilon": 1.5e-4, "prioritized": True,
+        "learning_rate": 6.25e-5, "adam_epsilon": 1.5e-4, "optimizer": "FusedAdam",
+        "prioritized": True,
         "priority_exponent": 0.5, "batch_size": 32, "max_size": 1000000, "min_size": 20000,
         "updates_per_transition": 0.25, "importance_exponent": 0.4, "clip_rewards": True,
         "hidden_units": (512,), "frame_stack": 4, "precision": "float32",
@@ -35,7 +36,7 @@ EXPECTED = {
     },
     "rainbow/atari100k.gin": {
         "env_id": "ALE/Pong-v5", "n_step": 20, "target_update_period": 2000,
-        "learning_rate": 1e-4, "adam_epsilon": 1.5e-4, "sigma0": 0.1, "min_size": 1600,
+        "learning_rate": 1e-4, "adam_epsilon": 1.5e-4, "optimizer": "FusedAdam", "sigma0": 0.1, "min_size": 1600,
         "updates_per_transition": 1.0, "hidden_units": (256,), "batch_size": 32,
         "num_atoms": 51, "v_min": -10.0, "v_max": 10.0, "clip_rewards": True,
         "max_env_steps": 100000, "frame_stack": 4,
@@ -44,13 +45,14 @@ EXPECTED = {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": None, "target_return": 475.0,
-        "encoder": "MLPEncoder",
+        "encoder": "MLPEncoder", "optimizer": "FusedAdam", "learning_rate": 1e-3,
     },
     "impala/atari.gin": {
         "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": "abs_one", "learning_rate": 6e-4,
         "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99, "encoder": "ImpalaResNet",
+        "optimizer": "RMSprop",
     },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
@@ -93,7 +95,7 @@ def built_values(agent, env):
         "sigma0": net._config["sigma0"], "gamma": agent.gamma, "n_step": agent.n_step,
         "double": agent.double, "target_update_period": agent.target_update_period,
         "learning_rate": float(agent.optimizer.learning_rate),
-        "adam_epsilon": agent.optimizer.epsilon,
+        "adam_epsilon": agent.optimizer.epsilon, "optimizer": type(agent.optimizer).__name__,
     }
 
 
@@ -109,6 +111,7 @@ def impala_values(agent, env):
             "learning_rate": float(agent.optimizer.learning_rate),
             "optimizer_epsilon": agent.optimizer.epsilon,
             "rmsprop_rho": getattr(agent.optimizer, "rho", None),
+            "optimizer": type(agent.optimizer).__name__,
             "encoder": type(agent.network.encoder).__name__}
 
 

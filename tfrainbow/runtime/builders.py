@@ -9,6 +9,7 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
+from tfrainbow.agents import optimizers  # noqa: F401  (registers FusedAdam with gin)
 from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options with gin)
@@ -24,7 +25,8 @@ from tfrainbow.runtime.learner import Learner
 REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE = "replay", "unrolls", "variables"
 AGENTS = ("rainbow", "impala")
 
-# Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer = @tf.keras.optimizers.Adam()`.
+# Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer = @tf.keras.optimizers.Adam()`;
+# the shipped configs use `@FusedAdam()`, the same Adam with TF's fused update kernel.
 for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
                    tf.keras.optimizers.SGD):
     gin.external_configurable(_optimizer, module="tf.keras.optimizers")

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfrainbow.agents.optimizers import FusedAdam
+from tfrainbow.networks.precision import precision_scope
+
+
+def numpy_adam(theta, grads, lr, b1, b2, eps):
+    """Kingma & Ba 2015, Algorithm 1 with the step size folded in (end of Sec. 2):
+    theta -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps_hat). `lr`: a float or a
+    function of the step t."""
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        lr_t = lr(t) if callable(lr) else lr
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        theta = theta - lr_t * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (np.sqrt(v) + eps)
+    return theta, m, v
+
+
+def run(optimizer, theta0, grads):
+    var = tf.Variable(theta0)
+    step = tf.function(lambda g: optimizer.apply_gradients([(g, var)]))
+    for g in grads:
+        step(tf.constant(g))
+    return var.numpy()
+
+
+@pytest.mark.parametrize("lr, b1, b2, eps", [(1e-3, 0.9, 0.999, 1e-7),
+                                             (6.25e-5, 0.9, 0.999, 1.5e-4),  # Rainbow
+                                             (0.1, 0.5, 0.9, 1e-2)])
+def test_fused_adam_matches_the_paper_rule(lr, b1, b2, eps):
+    rng = np.random.default_rng(0)
+    theta0 = rng.normal(size=(3, 4))
+    grads = [rng.normal(size=(3, 4)) * 10.0 ** rng.integers(-3, 1) for _ in range(6)]
+    optimizer = FusedAdam(lr, beta_1=b1, beta_2=b2, epsilon=eps)
+    # Keras keeps the learning rate in a float32 variable; the rest is float64 here. Keras'
+    # own update rounds beta to float32 in the bias correction: it agrees to ~1e-5.
+    expected, m, v = numpy_adam(theta0, grads, float(np.float32(lr)), b1, b2, eps)
+    np.testing.assert_allclose(run(optimizer, theta0, grads), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(optimizer._momentums[0].numpy(), m, rtol=1e-12)
+    np.testing.assert_allclose(optimizer._velocities[0].numpy(), v, rtol=1e-12)
+    keras = run(tf.keras.optimizers.Adam(lr, beta_1=b1, beta_2=b2, epsilon=eps), theta0, grads)
+    np.testing.assert_allclose(keras, expected, rtol=1e-4, atol=1e-7)
+
+
+def test_fused_adam_follows_a_learning_rate_schedule():
+    # Keras evaluates the schedule at iterations = t - 1: steps 1-2 at 0.1, then 0.01.
+    schedule = tf.keras.optimizers.schedules.PiecewiseConstantDecay([1], [0.1, 0.01])
+    rng = np.random.default_rng(1)
+    theta0, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(4)]
+    lr = lambda t: float(np.float32(0.1 if t <= 2 else 0.01))  # noqa: E731
+    expected = numpy_adam(theta0, grads, lr, 0.9, 0.999, 1e-7)[0]
+    np.testing.assert_allclose(run(FusedAdam(schedule), theta0, grads), expected, rtol=1e-9)
+
+
+def test_fused_adam_amsgrad_and_sparse_gradients_take_keras_update():
+    rng = np.random.default_rng(2)
+    theta0, grads = rng.normal(size=4), [rng.normal(size=4) for _ in range(3)]
+    np.testing.assert_allclose(run(FusedAdam(0.1, amsgrad=True), theta0, grads),
+                               run(tf.keras.optimizers.Adam(0.1, amsgrad=True), theta0, grads),
+                               rtol=1e-12)
+    results = []
+    for optimizer in (FusedAdam(0.1), tf.keras.optimizers.Adam(0.1)):
+        var = tf.Variable(np.ones((3, 2)))
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.gather(var, [0, 2]) ** 2)
+        gradient = tape.gradient(loss, var)
+        assert isinstance(gradient, tf.IndexedSlices)
+        optimizer.apply_gradients([(gradient, var)])
+        results.append(var.numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+    assert results[0][1].tolist() == [1.0, 1.0]  # row 1 had no gradient
+
+
+def test_fused_adam_restores_a_keras_adam_checkpoint(tmp_path):
+    rng = np.random.default_rng(3)
+    grads = [rng.normal(size=3).astype(np.float32) for _ in range(2)]
+    var, keras = tf.Variable(np.zeros(3, np.float32)), tf.keras.optimizers.Adam(0.1)
+    for g in grads:
+        keras.apply_gradients([(tf.constant(g), var)])
+    path = tf.train.Checkpoint(var=var, optimizer=keras).save(str(tmp_path / "ckpt"))
+    restored_var, fused = tf.Variable(np.zeros(3, np.float32)), FusedAdam(0.1)
+    fused.build([restored_var])
+    tf.train.Checkpoint(var=restored_var, optimizer=fused).restore(path).assert_consumed()
+    assert int(fused.iterations) == 2
+    np.testing.assert_array_equal(fused._momentums[0].numpy(), keras._momentums[0].numpy())
+    np.testing.assert_array_equal(fused._velocities[0].numpy(), keras._velocities[0].numpy())
+    # Both go on identically from the restored state.
+    fused.apply_gradients([(tf.constant(grads[0]), restored_var)])
+    keras.apply_gradients([(tf.constant(grads[0]), var)])
+    np.testing.assert_allclose(restored_var.numpy(), var.numpy(), rtol=1e-5)
+
+
+def test_fused_adam_updates_mixed_precision_variables():
+    with precision_scope("mixed_bfloat16"):
+        layer = tf.keras.layers.Dense(3)
+        layer.build((None, 2))
+    kernel0 = layer.kernel.numpy()
+    gradient = tf.ones_like(kernel0)
+    FusedAdam(0.1).apply_gradients([(gradient, layer.kernel)])
+    assert layer.kernel.dtype == tf.float32
+    # First Adam step: m / sqrt(v) = g / |g| = 1, so each weight moves by lr.
+    np.testing.assert_allclose(layer.kernel.numpy(), kernel0 - 0.1, atol=1e-6)
