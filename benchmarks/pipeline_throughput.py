@@ -7,10 +7,10 @@ Rainbow, CartPole (gin/rainbow/cartpole.gin: 128-unit MLP, batch 128, one update
 step): the one-process run end to end; the learner alone on a filled table (its ceiling);
 the actor alone writing to Reverb with no learner (the actor's ceiling).
 IMPALA, CartPole (gin/impala/cartpole.gin): learner-consumed env steps/s (updates x batch
-x unroll length, from the learner's first update on) with 1, 2 and 4 actor processes,
-against raw env steps/s of 2 processes stepping the same vector envs with the same policy
-network's inference and nothing else (the ceiling on these cores), measured before and
-after each run.
+x unroll length, from the learner's first update once every actor has written an unroll
+to its last) with 1, 2 and 4 actor processes, against raw env steps/s of 2 processes
+stepping the same vector envs with the same policy network's inference and nothing else
+(the ceiling on these cores), measured before and after each run.
 """
 import argparse
 import json

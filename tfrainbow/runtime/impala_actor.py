@@ -71,10 +71,11 @@ class ImpalaActor:
 
 
 def actor_process(config: str, address: str, actor_id: int, num_envs: int, unroll_length: int,
-                  pull_period: int, seed: int, stop, env_steps, episodes):
+                  pull_period: int, seed: int, stop, env_steps, episodes, writing=None):
     """Entry point of one actor process (multiprocessing 'spawn'): rebuilds the agent from
     the learner's gin config and acts until `stop` is set. `env_steps` (a shared counter)
-    and `episodes` (a queue of (return, length)) report back to the learner."""
+    and `episodes` (a queue of (return, length)) report back to the learner; `writing` (a
+    shared counter, optional) goes up by one once this actor has written its first unroll."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from tfrainbow.runtime import quiet
 
@@ -94,9 +95,16 @@ def actor_process(config: str, address: str, actor_id: int, num_envs: int, unrol
     agent = builders.build_impala_agent(specs.specs_from_env(env))
     client = train_impala.connect(address)
 
+    own_steps = 0
+
     def on_steps(n):
+        nonlocal own_steps
         with env_steps.get_lock():
             env_steps.value += n
+        own_steps += n
+        if writing is not None and own_steps == unroll_length * num_envs:
+            with writing.get_lock():
+                writing.value += 1
 
     actor = ImpalaActor(env, agent, client, unroll_length, stop.is_set, pull_period,
                         seed=seed + 1000 * actor_id)

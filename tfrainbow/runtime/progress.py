@@ -43,11 +43,13 @@ class Progress:
         updates_per_s = (updates - self._last_updates) / dt
         self._last, self._last_steps, self._last_updates = now, env_steps, updates
         mean_return = float(np.mean(recent_returns)) if len(recent_returns) else float("nan")
-        eta = (self.max_env_steps - env_steps) / steps_per_s if steps_per_s > 0 else 0
+        # No env steps since the last line (actors starting): no estimate yet.
+        eta = (_duration((self.max_env_steps - env_steps) / steps_per_s) if steps_per_s > 0
+               else "--")
         self.say(f"[{_duration(self.elapsed())}] env steps {env_steps:,}/{self.max_env_steps:,}"
                  f" | episodes {episodes:,} | return (last 100) {mean_return:.1f}"
                  f"{self._last_eval} | {steps_per_s:.0f} env steps/s | {updates_per_s:.0f} "
-                 f"updates/s | replay {replay_size:,} | ETA {_duration(eta)}")
+                 f"updates/s | replay {replay_size:,} | ETA {eta}")
         return {"train/mean_return": mean_return, "speed/env_steps_per_s": steps_per_s,
                 "speed/updates_per_s": updates_per_s, "replay/size": float(replay_size)}
 

@@ -105,14 +105,14 @@ class ImpalaTrainer:
         info = self.agent.train(unroll)
         return info, lag
 
-    def _spawn_actors(self, context, stop, env_steps, episodes):
+    def _spawn_actors(self, context, stop, env_steps, episodes, writing):
         processes = []
         for actor_id in range(self.num_actors):
             process = context.Process(
                 target=actor_process, name=f"actor-{actor_id}", daemon=True,
                 args=(self.config, self.address, actor_id, self.transport.envs_per_actor,
                       self.transport.unroll_length, self.transport.pull_period, self.seed,
-                      stop, env_steps, episodes))
+                      stop, env_steps, episodes, writing))
             process.start()
             processes.append(process)
         return processes
@@ -132,9 +132,10 @@ class ImpalaTrainer:
         context = multiprocessing.get_context("spawn")
         actor_stop, episodes = context.Event(), context.Queue()
         env_steps = context.Value("q", int(self.state.env_steps))
+        writing = context.Value("i", 0)  # actors that have written an unroll
         agent, start_steps = self.agent, int(self.state.env_steps)
         self.publisher.publish(int(agent.train_step), agent.network.variables)
-        processes = self._spawn_actors(context, actor_stop, env_steps, episodes)
+        processes = self._spawn_actors(context, actor_stop, env_steps, episodes, writing)
         progress = Progress(self.max_env_steps, start_steps=start_steps,
                             start_updates=int(agent.train_step), interval_s=5.0)
         progress.say(f"IMPALA: {self.num_actors} actor processes x "
@@ -159,7 +160,8 @@ class ImpalaTrainer:
                 try:
                     info, lag = self._step_fn(self._iterator)
                     last_update = (time.monotonic(), int(agent.train_step))
-                    first_update = first_update or last_update  # the rate counts from here
+                    if first_update is None and writing.value >= self.num_actors:
+                        first_update = last_update  # the rate counts once all actors write
                     self._recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
                     self.lag_counts += np.bincount(self._recent_lags,
                                                    minlength=MAX_LAG_BIN + 1)
