@@ -2,6 +2,7 @@
 import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
+from tfrainbow.policies.q_policies import FlatCall
 
 
 class ActorCriticPolicy(tf.Module):
@@ -22,15 +23,15 @@ class ActorCriticPolicy(tf.Module):
 
     def compiled_step(self, batch_size: int):
         """`step` for a fixed batch size as one concrete function of (observation tensor,
-        first tensor, state), XLA-compiled when the policy was built with jit_compile: the
-        IMPALA actors' per-step call (see GreedyPolicy.compiled_action for why)."""
+        first tensor, state), called flat (FlatCall), XLA-compiled when the policy was built
+        with jit_compile: the IMPALA actors' per-step call (see GreedyPolicy.compiled_action)."""
         observation = tf.TensorSpec([batch_size] + self.observation_spec.shape.as_list(),
                                     self.observation_spec.dtype)
         state = tf.nest.map_structure(lambda s: tf.TensorSpec(s.shape, s.dtype),
                                       self.network.initial_state(batch_size))
         function = tf.function(self._step, jit_compile=self.jit_compile)
-        return function.get_concrete_function(observation, tf.TensorSpec([batch_size], tf.bool),
-                                              state)
+        return FlatCall(function.get_concrete_function(
+            observation, tf.TensorSpec([batch_size], tf.bool), state))
 
     def _choose(self, logits):
         if self.sample:
