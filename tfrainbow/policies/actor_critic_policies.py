@@ -2,7 +2,7 @@
 import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
-from tfrainbow.policies.q_policies import FlatCall
+from tfrainbow.policies.compiled import FlatCall
 
 
 class ActorCriticPolicy(tf.Module):

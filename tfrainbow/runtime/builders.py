@@ -25,8 +25,9 @@ from tfrainbow.runtime.learner import Learner
 REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE = "replay", "unrolls", "variables"
 AGENTS = ("rainbow", "impala")
 
-# Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer = @tf.keras.optimizers.Adam()`;
-# the shipped configs use `@FusedAdam()`, the same Adam with TF's fused update kernel.
+# Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer =
+# @tf.keras.optimizers.Adam()`; the shipped configs use `@FusedAdam()`, the same Adam with
+# TF's fused update kernel.
 for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
                    tf.keras.optimizers.SGD):
     gin.external_configurable(_optimizer, module="tf.keras.optimizers")
