@@ -16,6 +16,10 @@ from tfrainbow.runtime import quiet  # noqa: E402
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import tensorflow as tf  # noqa: E402
 
+# As the binaries: TF's Python warnings (the peer's deprecations, retracing notes of one
+# tf.function per row) to errors only.
+tf.get_logger().setLevel("ERROR")
+
 from tfrainbow import specs  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
 from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
