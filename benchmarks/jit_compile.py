@@ -21,6 +21,7 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")
 
 from tfrainbow import specs  # noqa: E402
+from tfrainbow.agents.optimizers import FusedAdam  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
 from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
@@ -33,7 +34,7 @@ def make_agent(network: str, jit: bool):
         obs_spec, encoder = tf.TensorSpec([84, 84, 4], tf.uint8), NatureCNN()
     action_spec = specs.BoundedTensorSpec((), tf.int64, 0, 5)
     net = RainbowNetwork(encoder, 6, hidden_units=(512,))
-    agent = RainbowAgent(obs_spec, action_spec, net, tf.keras.optimizers.Adam(6.25e-5),
+    agent = RainbowAgent(obs_spec, action_spec, net, FusedAdam(6.25e-5),  # as the configs
                          jit_compile=jit).initialize()
     return agent, obs_spec
 
