@@ -16,8 +16,7 @@ from tfrainbow.runtime import quiet  # noqa: E402
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import tensorflow as tf  # noqa: E402
 
-# As the binaries: TF's Python warnings (the peer's deprecations, retracing notes of one
-# tf.function per row) to errors only.
+# As the binaries: TF's Python warnings (deprecation notices) to errors only.
 tf.get_logger().setLevel("ERROR")
 
 from tfrainbow import specs  # noqa: E402
