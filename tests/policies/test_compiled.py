@@ -27,3 +27,20 @@ def test_flat_call_matches_the_concrete_function_with_nested_inputs_and_outputs(
     scale.assign([0.0, 1.0])  # captured variables are read at call time
     np.testing.assert_array_equal(FlatCall(concrete)(x, first, state)[1]["y"],
                                   concrete(x, first, state)[1]["y"])
+
+
+def test_flat_call_takes_a_dataset_iterator_and_a_new_one_of_the_same_dataset():
+    dataset = tf.data.Dataset.range(6).map(lambda i: (i, tf.cast(i, tf.float32) * 0.5))
+    total = tf.Variable(0.0)
+
+    @tf.function
+    def step(iterator):
+        i, x = next(iterator)
+        total.assign_add(x)
+        return i, total.read_value()
+
+    iterator = iter(dataset)
+    call = FlatCall(step.get_concrete_function(iterator))
+    assert [tuple(int(t) if t.dtype == tf.int64 else float(t) for t in call(iterator))
+            for _ in range(3)] == [(0, 0.0), (1, 0.5), (2, 1.5)]
+    assert int(call(iter(dataset))[0]) == 0  # a fresh iterator starts over

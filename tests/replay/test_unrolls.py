@@ -122,3 +122,21 @@ def test_weights_published_by_the_learner_reach_an_actor():
         np.testing.assert_array_equal(actor_vars[1].numpy(), [float(version)])
     publisher.close()
     server.stop()
+
+
+def test_read_value_reads_plain_and_mixed_precision_variables_in_float32():
+    plain = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(unrolls.read_value(plain), plain.numpy())
+    tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        layer = tf.keras.layers.Dense(3)
+        layer.build([None, 2])
+    finally:
+        tf.keras.mixed_precision.set_global_policy("float32")
+    assert type(layer.kernel).__name__ == "AutoCastVariable"
+    value = unrolls.read_value(layer.kernel)
+    assert value.dtype == np.float32
+    np.testing.assert_array_equal(value, layer.kernel.numpy())
+    held = unrolls.read_value(plain)
+    plain.assign_add(tf.ones([2, 3]))  # a later update leaves what was read as it was
+    np.testing.assert_array_equal(held, np.arange(6, dtype=np.float32).reshape(2, 3))

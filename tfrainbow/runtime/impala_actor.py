@@ -11,6 +11,20 @@ from tfrainbow.replay.writers import WriterStopped
 from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 
 
+def truncation_values(value, observation, state, terminated, truncated, final_observations):
+    """V(final observation) [E] of the envs a time limit (not a terminal) just ended, 0
+    elsewhere: one batched `value(observations [E, ...], state)` call (the policy's
+    compiled_value) over the new observations with the cut envs' final ones in place."""
+    values = np.zeros(len(terminated), np.float32)
+    cut = np.flatnonzero(np.asarray(truncated) & ~np.asarray(terminated))
+    if len(cut):
+        final = np.array(observation)
+        for i in cut:
+            final[i] = final_observations[i]
+        values[cut] = value(tf.constant(final), state).numpy()[cut]
+    return values
+
+
 class ImpalaActor:
     """One batched policy step per vector step; the E sub-envs' unrolls travel as one item
     [T, E, ...] (one Reverb append per unroll), tagged with the learner step
@@ -24,23 +38,13 @@ class ImpalaActor:
         self.version = -1  # learner step of the weights acting now
         self.writer = unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
 
-    def _truncation_values(self, terminated, truncated, info):
-        """V(final observation) of the envs a time limit (not a terminal) just ended; 0
-        elsewhere. One batched value call for all of them."""
-        values = np.zeros(len(terminated), np.float32)
-        cut = np.flatnonzero(np.asarray(truncated) & ~np.asarray(terminated))
-        if len(cut):
-            final = np.stack([info["final_obs"][i] for i in cut])
-            _, final_values, _ = self.agent.network(final[None])  # feedforward: [1, k]
-            values[cut] = final_values.numpy()[0]
-        return values
-
     def run(self, on_steps: Callable[[int], None] = lambda n: None,
             on_episode: Callable[[float, int], None] = lambda r, n: None):
         """Acts until should_stop(); reports env steps and finished episodes."""
         env, network = self.env, self.agent.network
         num_envs = env.num_envs
         step = self.agent.collect_policy.compiled_step(num_envs)
+        value = self.agent.collect_policy.compiled_value(num_envs)
         obs, _ = env.reset(seed=self.seed)
         first = np.ones(num_envs, bool)
         state = network.initial_state(num_envs)
@@ -55,7 +59,8 @@ class ImpalaActor:
                 actions, logits = actions.numpy(), logits.numpy()
                 obs, rewards, terminated, truncated, info = env.step(actions)
                 self.writer.act(actions, logits, rewards, terminated, truncated, version,
-                                self._truncation_values(terminated, truncated, info))
+                                truncation_values(value, obs, state, terminated, truncated,
+                                                  info.get("final_obs")))
                 returns += rewards
                 lengths += 1
                 first = terminated | truncated
