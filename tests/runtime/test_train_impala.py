@@ -3,6 +3,9 @@ import numpy as np
 import gin
 
 from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)
+from tfrainbow import envs
+from tfrainbow.policies.saver import load_policy
+from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.train_impala import ImpalaTrainer
 
 BINDINGS = [
@@ -31,6 +34,12 @@ def test_impala_learns_cartpole_with_two_actor_processes_and_resumes(tmp_path):
     assert 0 <= results["policy_lag"]["mean"] <= results["policy_lag"]["max"] < 50
     assert results["trained_env_steps_per_s"] > 0
     weights = [v.numpy() for v in trainer.agent.network.variables]
+    if results["target_reached"]:
+        # Evaluation runs on a snapshot while training goes on; the export is that snapshot:
+        # the same greedy episodes (same seeds) give the same returns as reported.
+        _, action_fn = load_policy(results["policy_dir"])
+        again = evaluate(action_fn, envs.make_env, 10, seed=10_000)
+        assert again.mean == results["eval_mean_return"], (again, results)
 
     resumed = ImpalaTrainer(str(tmp_path), max_env_steps=250_000)
     assert int(resumed.state.env_steps) == results["env_steps"]

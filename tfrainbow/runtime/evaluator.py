@@ -1,5 +1,8 @@
-"""Evaluator: the greedy policy for N whole episodes, run side by side with batched inference."""
-from typing import Callable, NamedTuple
+"""Evaluator: the greedy policy for N whole episodes, run side by side with batched inference;
+SnapshotEvaluator runs them on a copy of the weights in a background thread."""
+import concurrent.futures
+import threading
+from typing import Callable, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -10,12 +13,17 @@ class EvalResult(NamedTuple):
     returns: np.ndarray  # [num_episodes] undiscounted episode returns
 
 
+class EvaluationStopped(Exception):
+    """`evaluate` was asked to stop before its episodes ended."""
+
+
 def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
-             seed: int = 10_000) -> EvalResult:
+             seed: int = 10_000, should_stop: Callable[[], bool] = lambda: False) -> EvalResult:
     """Runs `num_episodes` episodes (env i seeded `seed + i`), one batched action call per step.
 
     action_fn maps a batch of observations [k, ...] to actions [k] (a policy's `action`, or a
-    SavedModel's); make_env builds one gymnasium env.
+    SavedModel's); make_env builds one gymnasium env. Raises EvaluationStopped once
+    should_stop() is true (checked every step).
     """
     envs = [make_env() for _ in range(num_episodes)]
     obs = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]
@@ -23,6 +31,8 @@ def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
     alive = list(range(num_episodes))
     try:
         while alive:
+            if should_stop():
+                raise EvaluationStopped()
             actions = np.asarray(action_fn(np.stack([obs[i] for i in alive])))
             still_alive = []
             for i, action in zip(alive, actions):
@@ -35,6 +45,53 @@ def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
         for env in envs:
             env.close()
     return EvalResult(float(returns.mean()), float(returns.std()), returns)
+
+
+class SnapshotEvaluator:
+    """Evaluates a snapshot of the trained weights on a background thread, so that training
+    goes on meanwhile (an in-loop evaluation of 10 CartPole episodes paused an IMPALA learner
+    ~0.5 s every ~2 s once the policy was good, and its actors blocked on the full queue).
+
+    `start(env_steps)` copies `variables` into `snapshot_variables` (the network behind
+    `action_fn`) and starts the episodes; `poll()` returns (env_steps, EvalResult) once they
+    are done (else None), `wait()` blocks for them; `close()` stops an evaluation under way.
+    The snapshot's network stays as it was evaluated until the next start (a run stopped on
+    its target exports that one)."""
+
+    def __init__(self, variables: Sequence, snapshot_variables: Sequence, action_fn: Callable,
+                 make_env: Callable, num_episodes: int, seed: int):
+        self._pairs = list(zip(variables, snapshot_variables))
+        self._evaluate = lambda: evaluate(action_fn, make_env, num_episodes, seed,
+                                          self._stop.is_set)
+        self._stop = threading.Event()
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, "evaluator")
+        self._future, self._env_steps = None, None
+
+    def busy(self) -> bool:
+        return self._future is not None
+
+    def start(self, env_steps: int):
+        if self.busy():
+            raise RuntimeError("SnapshotEvaluator.start: an evaluation is under way.")
+        for source, snapshot in self._pairs:
+            snapshot.assign(source)
+        self._future, self._env_steps = self._executor.submit(self._evaluate), int(env_steps)
+
+    def poll(self) -> Optional[Tuple[int, EvalResult]]:
+        if self._future is None or not self._future.done():
+            return None
+        return self.wait()
+
+    def wait(self) -> Optional[Tuple[int, EvalResult]]:
+        if self._future is None:
+            return None
+        future, self._future = self._future, None
+        return self._env_steps, future.result()
+
+    def close(self):
+        self._stop.set()
+        self._executor.shutdown(wait=True)
+        self._future = None
 
 
 def epsilon_greedy(action_fn: Callable, num_actions: int, epsilon: float,

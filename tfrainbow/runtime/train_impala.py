@@ -24,7 +24,7 @@ from tfrainbow.policies.compiled import FlatCall
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay import unrolls
 from tfrainbow.runtime import builders
-from tfrainbow.runtime.evaluator import evaluate
+from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
 from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 from tfrainbow.runtime.impala_actor import actor_process
 from tfrainbow.runtime.progress import Progress
@@ -77,6 +77,9 @@ class ImpalaTrainer:
         if agent.network.core is not None:
             raise ConfigError("ImpalaTrainer evaluates and exports feedforward policies; "
                               "set ActorCriticNetwork.lstm_units = None.")
+        # The weights evaluated last (evaluation runs beside training, on a copy): a run
+        # stopped on target_return exports these.
+        self._snapshot = builders.build_impala_agent(env_specs)
         self.state = RunState()
         self.checkpoint = tf.train.Checkpoint(agent=agent, state=self.state)
         self.manager = tf.train.CheckpointManager(
@@ -127,9 +130,13 @@ class ImpalaTrainer:
         return processes
 
     def evaluate(self, env_steps: int, progress: Progress):
-        """Greedy evaluation episodes; logged to TensorBoard and the progress line."""
-        result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
-                          seed=self.seed + 10_000)
+        """Greedy evaluation episodes of the current weights, logged."""
+        return self._log_eval(env_steps, evaluate(self.agent.policy.action, envs.make_env,
+                                                  self.eval_episodes, seed=self.seed + 10_000),
+                              progress)
+
+    def _log_eval(self, env_steps: int, result, progress: Progress):
+        """An evaluation result to TensorBoard and the progress line."""
         with self.summaries.as_default(step=env_steps):
             tf.summary.scalar("eval/mean_return", result.mean)
         progress.eval(env_steps, result)
@@ -155,6 +162,10 @@ class ImpalaTrainer:
         next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
         result, reached, first_update, last_update = None, False, None, None
+        evaluator = SnapshotEvaluator(agent.network.variables,
+                                      self._snapshot.network.variables,
+                                      self._snapshot.policy.action, envs.make_env,
+                                      self.eval_episodes, self.seed + 10_000)
 
         def save():
             self.state.env_steps.assign(env_steps.value)
@@ -196,16 +207,22 @@ class ImpalaTrainer:
                             tf.summary.scalar(name, value)
                         tf.summary.scalar("train/policy_lag_mean", float(recent.mean()))
                         tf.summary.histogram("train/policy_lag", recent)
+                done = evaluator.poll()
+                if done is None and steps >= next_eval and evaluator.busy():
+                    done = evaluator.wait()  # one evaluation at a time
+                if done is not None:
+                    result = self._log_eval(*done, progress)
+                    if self.target_return is not None and result.mean >= self.target_return:
+                        reached = True  # the snapshot stays as evaluated: it is exported
+                        break
                 if steps >= next_eval:
                     next_eval += self.eval_interval
-                    result = self.evaluate(steps, progress)
-                    if self.target_return is not None and result.mean >= self.target_return:
-                        reached = True
-                        break
+                    evaluator.start(steps)  # a snapshot of the weights, evaluated meanwhile
                 if steps >= next_checkpoint:
                     next_checkpoint += self.checkpoint_interval
                     save()
         finally:
+            evaluator.close()  # ends an evaluation under way
             actor_stop.set()
             for process in processes:
                 process.join(timeout=20)
@@ -226,7 +243,7 @@ class ImpalaTrainer:
                        self.transport.batch_size * self.transport.unroll_length),
                    "num_actors": self.num_actors, "interrupted": interrupted,
                    "policy_lag": lag_summary(self.lag_counts),
-                   "policy_dir": export_policy(agent.policy,
+                   "policy_dir": export_policy((self._snapshot if reached else agent).policy,
                                                os.path.join(self.root_dir, "policy")),
                    "eval_mean_return": result.mean if result else None,
                    "eval_std_return": result.std if result else None,

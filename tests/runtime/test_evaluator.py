@@ -1,0 +1,93 @@
+"""The greedy evaluator, and its background form over a snapshot of the weights, against
+episodes played one by one by hand."""
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfrainbow.runtime.evaluator import EvaluationStopped, SnapshotEvaluator, evaluate
+
+
+def make_env():
+    return gym.make("CartPole-v1")
+
+
+def by_hand(action, num_episodes, seed):
+    """Each episode alone, a constant action every step: the reference."""
+    returns = []
+    for i in range(num_episodes):
+        env = make_env()
+        env.reset(seed=seed + i)
+        total, done = 0.0, False
+        while not done:
+            _, reward, terminated, truncated, _ = env.step(action)
+            total += reward
+            done = terminated or truncated
+        returns.append(total)
+    return np.array(returns)
+
+
+@pytest.mark.parametrize("action", [0, 1])
+def test_evaluate_matches_episodes_played_one_by_one(action):
+    result = evaluate(lambda obs: np.full(len(obs), action), make_env, 4, seed=7)
+    expected = by_hand(action, 4, seed=7)
+    np.testing.assert_array_equal(result.returns, expected)
+    assert result.mean == pytest.approx(expected.mean())
+    assert result.std == pytest.approx(expected.std())
+
+
+def test_evaluate_stops_when_asked():
+    calls = []
+
+    def action_fn(obs):
+        calls.append(1)
+        return np.zeros(len(obs), np.int64)
+
+    with pytest.raises(EvaluationStopped):
+        evaluate(action_fn, make_env, 2, should_stop=lambda: len(calls) >= 3)
+    assert len(calls) == 3
+
+
+def test_snapshot_evaluator_evaluates_the_weights_copied_at_start():
+    weights = tf.Variable(1.0)  # trained on meanwhile
+    snapshot = tf.Variable(0.0)
+
+    def action_fn(obs):  # the policy reads the snapshot: action 1 while it is positive
+        time.sleep(0.001)
+        return np.full(len(obs), int(snapshot.numpy() > 0))
+
+    evaluator = SnapshotEvaluator([weights], [snapshot], action_fn, make_env, 3, seed=5)
+    assert evaluator.poll() is None and not evaluator.busy()
+    evaluator.start(1000)
+    weights.assign(-1.0)  # training goes on: the running evaluation does not see it
+    with pytest.raises(RuntimeError, match="under way"):
+        evaluator.start(2000)
+    env_steps, result = evaluator.wait()
+    assert env_steps == 1000 and snapshot.numpy() == 1.0
+    np.testing.assert_array_equal(result.returns, by_hand(1, 3, seed=5))
+    assert evaluator.poll() is None and not evaluator.busy()
+
+    evaluator.start(2000)  # now the snapshot takes the new weights
+    deadline = time.monotonic() + 30
+    done = None
+    while done is None and time.monotonic() < deadline:
+        done = evaluator.poll()
+        time.sleep(0.01)
+    assert done[0] == 2000 and snapshot.numpy() == -1.0
+    np.testing.assert_array_equal(done[1].returns, by_hand(0, 3, seed=5))
+    evaluator.close()
+
+
+def test_snapshot_evaluator_close_ends_an_evaluation_under_way():
+    def slow(obs):
+        time.sleep(0.1)
+        return np.zeros(len(obs), np.int64)
+
+    evaluator = SnapshotEvaluator([], [], slow, make_env, 2, seed=0)
+    evaluator.start(0)
+    start = time.monotonic()
+    evaluator.close()  # ~10 steps x 100 ms if it ran to the end; one step here
+    assert time.monotonic() - start < 0.6
+    assert not evaluator.busy()
