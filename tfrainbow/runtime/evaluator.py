@@ -52,11 +52,8 @@ class SnapshotEvaluator:
     goes on meanwhile (an in-loop evaluation of 10 CartPole episodes paused an IMPALA learner
     ~0.5 s every ~2 s once the policy was good, and its actors blocked on the full queue).
 
-    `start(env_steps)` copies `variables` into `snapshot_variables` (the network behind
-    `action_fn`) and starts the episodes; `poll()` returns (env_steps, EvalResult) once they
-    are done (else None), `wait()` blocks for them; `close()` stops an evaluation under way.
-    The snapshot's network stays as it was evaluated until the next start (a run stopped on
-    its target exports that one)."""
+    The snapshot's network (behind `action_fn`) stays as it was evaluated until the next
+    start: a run stopped on its target exports that one."""
 
     def __init__(self, variables: Sequence, snapshot_variables: Sequence, action_fn: Callable,
                  make_env: Callable, num_episodes: int, seed: int):
@@ -68,9 +65,12 @@ class SnapshotEvaluator:
         self._future, self._env_steps = None, None
 
     def busy(self) -> bool:
+        """Whether an evaluation was started and its result not yet taken."""
         return self._future is not None
 
     def start(self, env_steps: int):
+        """Copies `variables` into `snapshot_variables` and starts the episodes on them;
+        `env_steps` labels the result."""
         if self.busy():
             raise RuntimeError("SnapshotEvaluator.start: an evaluation is under way.")
         for source, snapshot in self._pairs:
@@ -78,17 +78,21 @@ class SnapshotEvaluator:
         self._future, self._env_steps = self._executor.submit(self._evaluate), int(env_steps)
 
     def poll(self) -> Optional[Tuple[int, EvalResult]]:
+        """(env_steps, EvalResult) of a finished evaluation, once; None while none is."""
         if self._future is None or not self._future.done():
             return None
         return self.wait()
 
     def wait(self) -> Optional[Tuple[int, EvalResult]]:
+        """Blocks until the evaluation under way ends: (env_steps, EvalResult); None if none
+        was started."""
         if self._future is None:
             return None
         future, self._future = self._future, None
         return self._env_steps, future.result()
 
     def close(self):
+        """Stops an evaluation under way (its result is dropped) and the thread."""
         self._stop.set()
         self._executor.shutdown(wait=True)
         self._future = None
