@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from tfrainbow.policies.compiled import FlatCall
+from tfrainbow.policies.compiled import FlatCall, LazyFlatCall
 
 
 def test_flat_call_matches_the_concrete_function_with_nested_inputs_and_outputs():
@@ -44,3 +44,17 @@ def test_flat_call_takes_a_dataset_iterator_and_a_new_one_of_the_same_dataset():
     assert [tuple(int(t) if t.dtype == tf.int64 else float(t) for t in call(iterator))
             for _ in range(3)] == [(0, 0.0), (1, 0.5), (2, 1.5)]
     assert int(call(iter(dataset))[0]) == 0  # a fresh iterator starts over
+
+
+def test_lazy_flat_call_traces_once_for_its_first_arguments():
+    dataset = tf.data.Dataset.range(4)
+
+    @tf.function
+    def step(iterator):
+        return next(iterator) * 2
+
+    call = LazyFlatCall(step)
+    first = iter(dataset)
+    assert [int(call(first)) for _ in range(3)] == [0, 2, 4]
+    assert int(call(iter(dataset))) == 0  # a re-created iterator of the same dataset
+    assert step.experimental_get_tracing_count() == 1

@@ -30,6 +30,12 @@ def precision_scope(precision: str):
         tf.keras.mixed_precision.set_global_policy(previous)
 
 
+def float32_variable(variable):
+    """The float32 variable inside mixed precision's AutoCastVariable (else `variable`):
+    raw ops need its own resource handle and dtype."""
+    return getattr(variable, "_variable", variable)
+
+
 def cpu_has_bf16() -> bool:
     """Whether this machine's CPU has native bfloat16 arithmetic (Linux /proc/cpuinfo)."""
     try:

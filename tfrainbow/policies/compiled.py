@@ -20,3 +20,17 @@ class FlatCall:
     def __call__(self, *args):
         return self.concrete_function._call_flat(tf.nest.flatten(args, expand_composites=True),
                                                  self._captured)
+
+
+class LazyFlatCall:
+    """A tf.function called flat (FlatCall) from its first call's concrete function, traced
+    for those arguments: for callers whose argument is made later, such as a dataset
+    iterator (a re-created iterator of the same dataset has the same spec)."""
+
+    def __init__(self, function):
+        self.function, self._call = function, None
+
+    def __call__(self, *args):
+        if self._call is None:
+            self._call = FlatCall(self.function.get_concrete_function(*args))
+        return self._call(*args)

@@ -58,9 +58,9 @@ class SnapshotEvaluator:
     def __init__(self, variables: Sequence, snapshot_variables: Sequence, action_fn: Callable,
                  make_env: Callable, num_episodes: int, seed: int):
         self._pairs = list(zip(variables, snapshot_variables))
+        self._stop = threading.Event()
         self._evaluate = lambda: evaluate(action_fn, make_env, num_episodes, seed,
                                           self._stop.is_set)
-        self._stop = threading.Event()
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "evaluator")
         self._future, self._env_steps = None, None
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 from tfrainbow import envs, specs
 from tfrainbow.agents.rainbow import NON_FINITE_LOSS
 from tfrainbow.errors import NonFiniteLossError
-from tfrainbow.policies.compiled import FlatCall
+from tfrainbow.policies.compiled import LazyFlatCall
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay import unrolls
 from tfrainbow.runtime import builders
@@ -84,7 +84,8 @@ class RemoteLearner:
         if self.agent_kind == "impala":
             self._dataset = self.transport.dataset(self.address)
             self._iterator = iter(self._dataset)
-            self._impala_step, self._impala_call = tf.function(self._impala_train), None
+            # Called flat: no per-call binding of the iterator.
+            self._impala_step = LazyFlatCall(tf.function(self._impala_train))
         else:
             self.learner = builders.ReplayConfig().learner(self.agent, self.address,
                                                            max_priority=self.max_priority)
@@ -103,10 +104,7 @@ class RemoteLearner:
         """One update; None when no data came within the dataset's timeout."""
         if self.agent_kind == "impala":
             try:
-                if self._impala_call is None:  # called flat: no per-call iterator binding
-                    self._impala_call = FlatCall(
-                        self._impala_step.get_concrete_function(self._iterator))
-                info, lag = self._impala_call(self._iterator)
+                info, lag = self._impala_step(self._iterator)
             except tf.errors.OutOfRangeError:
                 self._iterator = iter(self._dataset)
                 return None
