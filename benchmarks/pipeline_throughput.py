@@ -30,7 +30,7 @@ import reverb  # noqa: E402
 
 from tfrainbow import envs, specs  # noqa: E402
 from tfrainbow.replay import tables  # noqa: E402
-from tfrainbow.runtime import builders  # noqa: E402
+from tfrainbow.runtime import builders, devices  # noqa: E402
 from tfrainbow.runtime.actor import Actor  # noqa: E402
 from tfrainbow.runtime.train_impala import ImpalaTrainer  # noqa: E402
 from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402
@@ -111,6 +111,7 @@ def _raw_worker(seconds, num_envs, counter):
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import tensorflow as tf
 
+    devices.cpu_only()  # as the actors
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     configure("gin/impala/cartpole.gin")

@@ -15,6 +15,7 @@ flags.DEFINE_integer("actor_id", None, "Distinguishes actors: seeds and log line
 
 def main(argv):
     del argv
+    common.use_devices(cpu_only=True)
     import os
     import threading
 

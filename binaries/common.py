@@ -29,6 +29,17 @@ def quiet_python_logging():
         tf.get_logger().setLevel("ERROR")
 
 
+def use_devices(cpu_only: bool = False):
+    """Call first in main: actors and the Reverb server run on the CPU; learners use a GPU
+    where there is one, its memory taken as needed (tfrainbow/runtime/devices.py says why)."""
+    from tfrainbow.runtime import devices
+
+    if cpu_only:
+        devices.cpu_only()
+    else:
+        devices.grow_gpu_memory()
+
+
 def parse_gin(default_run_config: bool = False, root_dir: str = None, required: bool = True):
     """Parses --gin_file/--gin_bindings; with `default_run_config` and no --gin_file, the
     run's own ROOT_DIR/config.gin (written by train_rainbow) instead."""

@@ -24,6 +24,7 @@ flags.DEFINE_string("output", None, "Where to write the result as JSON.")
 
 def main(argv):
     del argv
+    common.use_devices()
     import functools
     import json
     import os

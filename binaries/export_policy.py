@@ -13,6 +13,7 @@ flags.DEFINE_string("output_dir", None, "Where to write the SavedModel; default 
 
 def main(argv):
     del argv
+    common.use_devices()
     import os
 
     from tfrainbow import envs, specs

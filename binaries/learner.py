@@ -14,6 +14,7 @@ flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server
 
 def main(argv):
     del argv
+    common.use_devices()
     import threading
 
     from tfrainbow.runtime.remote_learner import RemoteLearner

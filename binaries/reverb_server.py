@@ -36,6 +36,7 @@ flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Whose tables to se
 
 def main(argv):
     del argv
+    common.use_devices(cpu_only=True)
     import threading
 
     from tfrainbow.runtime.run_utils import install_stop_signals

@@ -9,6 +9,7 @@ from absl import flags  # noqa: E402
 
 def main(argv):
     del argv
+    common.use_devices()
     from tfrainbow.runtime.train_impala import ImpalaTrainer
 
     common.parse_gin()

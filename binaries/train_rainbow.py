@@ -12,6 +12,7 @@ flags.DEFINE_string("reverb_address", None, "host:port of a running Reverb serve
 
 def main(argv):
     del argv
+    common.use_devices()
     from tfrainbow.runtime.train_rainbow import RainbowTrainer
     common.parse_gin()
     trainer = RainbowTrainer(root_dir=common.FLAGS.root_dir,

@@ -89,8 +89,9 @@ def actor_process(config: str, address: str, actor_id: int, num_envs: int, unrol
     import tensorflow as tf
 
     from tfrainbow import envs, specs
-    from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)
+    from tfrainbow.runtime import builders, devices, train_impala  # noqa: F401  (gin)
 
+    devices.cpu_only()
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.get_logger().setLevel("ERROR")
