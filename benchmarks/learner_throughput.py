@@ -18,6 +18,9 @@ tf.keras.optimizers.Adam as TF-Agents' DQN examples build it, and with Keras' le
 second.
 MFLOP/update is TF's profiler count over one update's graph: it shows how much of a gap is
 extra arithmetic (noisy layers: two matmuls each; dueling: two streams) and how much speed.
+Last, TF's profiler splits one update's CPU time by kernel (benchmarks/kernel_time.py) for
+ours with all six and the peer, and prints the bound that ours' matmuls, convolutions and
+optimizer alone set on ours/peer.
 """
 import argparse
 import json
@@ -43,6 +46,8 @@ from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
 from tfrainbow.runtime.learner import Learner  # noqa: E402
+
+import kernel_time  # noqa: E402  (benchmarks/, beside this script)
 
 ATOMS, N_STEP = 51, 3
 SHAPES = {"mlp": ((4,), 2, np.float32), "cnn": ((84, 84, 4), 6, np.uint8)}
@@ -187,10 +192,35 @@ def main():
         fused = f"{value / fused_rate:10.2f}" if fused_rate and ours_row else " " * 10
         print(f"{name:42s} {value:9.1f} {ratio} {fused} {flops[name] / 1e6:12.1f} "
               f"{flops[name] * value / 1e9:8.1f}")
+    kernels = kernel_breakdown(contenders, args.steps, peer_rate)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"args": vars(args), "updates_per_s": medians,
-                       "float_ops_per_update": flops}, f, indent=2)
+                       "float_ops_per_update": flops, "kernel_ms_per_update": kernels},
+                      f, indent=2)
+
+
+def kernel_breakdown(contenders, steps, peer_rate):
+    """Where one update's CPU time goes (ours with all six, one update per call, and the
+    peer), and the bound it sets: ours cannot beat the peer by more than the peer's whole
+    update over the time ours' matmuls, convolutions and optimizer need on every core."""
+    rows = {name: kernel_time.kernel_ms(contenders[name][0], max(5, steps // 4))
+            for name in ("ours: all six", "peer: TF-Agents C51") if name in contenders}
+    kinds = ("matmul", "convolution", "optimizer", "other", "total")
+    print("CPU ms per update by kernel (TF profiler; op time summed over TF's threads; the "
+          "peer's Adam is element-wise ops, in 'other'):")
+    print(f"{'':42s} " + " ".join(f"{kind:>11s}" for kind in kinds))
+    for name, ms in rows.items():
+        print(f"{name:42s} " + " ".join(f"{ms.get(kind, 0.0):11.2f}" for kind in kinds))
+    ours = rows.get("ours: all six")
+    if ours and peer_rate:
+        needed = sum(ours.get(kind, 0.0) for kind in ("matmul", "convolution", "optimizer"))
+        cores = os.cpu_count()
+        print(f"Bound: ours' matmuls, convolutions and optimizer take {needed:.1f} ms of CPU "
+              f"per update, >= {needed / cores:.1f} ms on {cores} cores; the peer's whole "
+              f"update takes {1000 / peer_rate:.1f} ms: ours/peer <= "
+              f"{1000 / peer_rate / (needed / cores):.2f} on this CPU for this arithmetic.")
+    return rows
 
 
 if __name__ == "__main__":
