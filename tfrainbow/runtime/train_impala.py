@@ -186,11 +186,11 @@ class ImpalaTrainer:
                     self._iterator = iter(self.dataset)
                 while True:
                     try:
-                        ret, _ = episodes.get_nowait()
+                        finished = episodes.get_nowait()  # [(return, length)] of one unroll
                     except queue.Empty:
                         break
-                    returns.append(ret)
-                    num_episodes += 1
+                    returns.extend(ret for ret, _ in finished)
+                    num_episodes += len(finished)
                 steps = env_steps.value
                 if progress.due():
                     recent = self._recent_lags
