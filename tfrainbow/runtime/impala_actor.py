@@ -89,9 +89,11 @@ class UnrollReports:
         self.finished = []
 
     def on_episode(self, episode_return: float, length: int):
+        """An episode ended: reported with its unroll."""
         self.finished.append((episode_return, length))
 
     def on_steps(self, n: int):
+        """`n` more env steps (one vector step); reports at every unroll's end."""
         self.steps += n
         if self.steps % self.steps_per_unroll == 0:
             self.flush()
