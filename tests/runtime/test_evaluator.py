@@ -1,5 +1,6 @@
 """The greedy evaluator, and its background form over a snapshot of the weights, against
 episodes played one by one by hand."""
+import threading
 import time
 
 import gymnasium as gym
@@ -91,3 +92,23 @@ def test_snapshot_evaluator_close_ends_an_evaluation_under_way():
     evaluator.close()  # ~10 steps x 100 ms if it ran to the end; one step here
     assert time.monotonic() - start < 0.6
     assert not evaluator.busy()
+
+
+def test_next_result_waits_only_when_the_next_evaluation_is_due():
+    release = threading.Event()
+
+    def gated(obs):  # holds the evaluation until released
+        release.wait(30)
+        return np.zeros(len(obs), np.int64)
+
+    evaluator = SnapshotEvaluator([], [], gated, make_env, 2, seed=0)
+    assert evaluator.next_result(due=True) is None  # none started: nothing to wait for
+    evaluator.start(500)
+    assert evaluator.next_result(due=False) is None  # under way, not due: training goes on
+    assert evaluator.busy()
+    release.set()
+    env_steps, result = evaluator.next_result(due=True)  # due: waits for the one under way
+    np.testing.assert_array_equal(result.returns, by_hand(0, 2, seed=0))
+    assert env_steps == 500 and not evaluator.busy()
+    assert evaluator.next_result(due=True) is None  # each result once
+    evaluator.close()

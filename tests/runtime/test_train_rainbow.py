@@ -1,5 +1,5 @@
 """The single-process Rainbow run with a real embedded Reverb server: resume, rate limits,
-SavedModel export, and learning on CartPole."""
+SavedModel export, learning on CartPole, and stopping on a target return."""
 import json
 import os
 import subprocess
@@ -11,6 +11,9 @@ import pytest
 import tensorflow as tf
 
 from tests.runtime import tiny_run
+from tfrainbow import envs
+from tfrainbow.policies.saver import load_policy
+from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.train_rainbow import RainbowTrainer, training_rates
 
 
@@ -100,3 +103,20 @@ def test_cartpole_learns_well_above_random(tmp_path):
     with open(tmp_path / "results.json") as f:
         assert json.load(f)["eval_mean_return"] == results["eval_mean_return"]
     assert tf.io.gfile.glob(str(tmp_path / "summaries" / "events.out.tfevents.*"))
+
+
+def test_a_run_stopped_on_its_target_exports_the_snapshot_it_evaluated(tmp_path):
+    # Evaluations run on a snapshot of the weights in a background thread while training
+    # goes on: the export is that snapshot, so the same greedy episodes (same seeds) give
+    # the return the run reported, though training went on after the snapshot was taken.
+    tiny_run.configure("MLPEncoder.hidden_units = (64,)", "RainbowNetwork.hidden_units = (64,)",
+                       "ReplayConfig.min_size = 500", "ReplayConfig.batch_size = 32",
+                       "RainbowTrainer.eval_interval = 1000",
+                       "RainbowTrainer.eval_episodes = 10")
+    trainer = RainbowTrainer(str(tmp_path), max_env_steps=8000, target_return=60.0)
+    results = trainer.run()
+    assert results["target_reached"], results
+    assert results["eval_mean_return"] >= 60.0
+    _, action_fn = load_policy(results["policy_dir"])
+    again = evaluate(action_fn, envs.make_env, 10, seed=10_000)
+    assert again.mean == results["eval_mean_return"], (again, results)

@@ -83,6 +83,16 @@ class SnapshotEvaluator:
             return None
         return self.wait()
 
+    def next_result(self, due: bool) -> Optional[Tuple[int, EvalResult]]:
+        """For a training loop, each iteration: a finished evaluation's (env_steps,
+        EvalResult), once, else None; when the next evaluation is `due` and one is still
+        under way, waits for it (one at a time). Check the result (a target return, whose
+        snapshot a run exports) before the next `start` replaces the snapshot."""
+        done = self.poll()
+        if done is None and due and self.busy():
+            done = self.wait()
+        return done
+
     def wait(self) -> Optional[Tuple[int, EvalResult]]:
         """Blocks until the evaluation under way ends: (env_steps, EvalResult); None if none
         was started."""

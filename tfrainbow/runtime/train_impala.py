@@ -202,9 +202,7 @@ class ImpalaTrainer:
                             tf.summary.scalar(name, value)
                         tf.summary.scalar("train/policy_lag_mean", float(recent.mean()))
                         tf.summary.histogram("train/policy_lag", recent)
-                done = evaluator.poll()
-                if done is None and steps >= next_eval and evaluator.busy():
-                    done = evaluator.wait()  # one evaluation at a time
+                done = evaluator.next_result(due=steps >= next_eval)
                 if done is not None:
                     result = self._log_eval(*done, progress)
                     if self.target_return is not None and result.mean >= self.target_return:

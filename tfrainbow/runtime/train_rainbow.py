@@ -24,7 +24,7 @@ from tfrainbow.errors import NonFiniteLossError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.actor import Actor
-from tfrainbow.runtime.evaluator import evaluate
+from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_utils import (RunState, connect, install_stop_signals,
                                          restore_latest, steady_rate, writable_root_dir,
@@ -45,8 +45,10 @@ class RainbowTrainer:
 
     Trains until `max_env_steps` env steps, or until a periodic evaluation's mean return
     reaches `target_return`; evaluates every `eval_interval` env steps on `eval_episodes`
-    greedy episodes; checkpoints every `checkpoint_interval` env steps and on exit; exports
-    the greedy policy to root_dir/policy.
+    greedy episodes, on a snapshot of the weights in a background thread while training
+    goes on (the final one, at max_env_steps, in the foreground); checkpoints every
+    `checkpoint_interval` env steps and on exit; exports the greedy policy to
+    root_dir/policy (a run stopped on its target: the snapshot that reached it).
     """
 
     def __init__(self, root_dir: str, reverb_address: Optional[str] = None, num_envs: int = 1,
@@ -62,6 +64,8 @@ class RainbowTrainer:
         tf.random.set_seed(seed)
         env_specs = specs.specs_from_env(envs.make_env())
         self.agent = agent = builders.build_rainbow_agent(env_specs)
+        # Periodic evaluations run on this copy of the weights while training goes on.
+        self._snapshot = builders.build_rainbow_agent(env_specs)
         replay = builders.ReplayConfig()
 
         # Restore before writing anything, so a mismatching config cannot damage the run.
@@ -111,13 +115,17 @@ class RainbowTrainer:
         self.client.checkpoint()
 
     def evaluate(self):
-        """Greedy evaluation episodes; logged to TensorBoard and the progress line."""
-        result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
-                          seed=self.seed + 10_000)
-        with self.summaries.as_default(step=self.actor.env_steps):
+        """Greedy evaluation episodes of the current weights, logged."""
+        return self._log_eval(self.actor.env_steps,
+                              evaluate(self.agent.policy.action, envs.make_env,
+                                       self.eval_episodes, seed=self.seed + 10_000))
+
+    def _log_eval(self, env_steps: int, result):
+        """An evaluation result to TensorBoard and the progress line."""
+        with self.summaries.as_default(step=env_steps):
             tf.summary.scalar("eval/mean_return", result.mean)
             tf.summary.scalar("eval/std_return", result.std)
-        self.progress.eval(self.actor.env_steps, result)
+        self.progress.eval(env_steps, result)
         return result
 
     def _log(self, loss_info):
@@ -142,6 +150,10 @@ class RainbowTrainer:
                            * self.checkpoint_interval)
         result, reached, loss_info, diverged = None, False, None, False
         first_update = last_update = None  # (time, train step, env steps)
+        evaluator = SnapshotEvaluator(self.agent.network.variables,
+                                      self._snapshot.network.variables,
+                                      self._snapshot.policy.action, envs.make_env,
+                                      self.eval_episodes, self.seed + 10_000)
         actor.start(stop.is_set, self.max_env_steps)
         try:
             while not stop.is_set():
@@ -167,16 +179,20 @@ class RainbowTrainer:
                     break  # the actor reached max_env_steps and the replay ratio is spent
                 if self.progress.due():
                     self._log(loss_info)
+                done = evaluator.next_result(due=actor.env_steps >= next_eval)
+                if done is not None:
+                    result = self._log_eval(*done)
+                    if self.target_return is not None and result.mean >= self.target_return:
+                        reached = True  # the snapshot stays as evaluated: it is exported
+                        break
                 if actor.env_steps >= next_eval:
                     next_eval += self.eval_interval
-                    result = self.evaluate()
-                    if self.target_return is not None and result.mean >= self.target_return:
-                        reached = True
-                        break
+                    evaluator.start(actor.env_steps)  # a snapshot, evaluated meanwhile
                 if actor.env_steps >= next_checkpoint:
                     next_checkpoint += self.checkpoint_interval
                     self.save()
         finally:
+            evaluator.close()  # ends an evaluation under way
             stop.set()
             actor.join(timeout=30)
             if not diverged:  # never overwrite the last good checkpoint with NaN weights
@@ -188,7 +204,8 @@ class RainbowTrainer:
         interrupted = not reached and actor.env_steps < self.max_env_steps
         if not reached and not interrupted:
             result = self.evaluate()
-        policy_dir = export_policy(self.agent.policy, os.path.join(self.root_dir, "policy"))
+        policy_dir = export_policy((self._snapshot if reached else self.agent).policy,
+                                   os.path.join(self.root_dir, "policy"))
         results = {"env_steps": actor.env_steps, "updates": int(self.agent.train_step),
                    "episodes": actor.episodes, "replay_size": self.replay_size(),
                    "wall_clock_s": round(self.progress.elapsed(), 1),
