@@ -198,14 +198,20 @@ def test_server_listens_on_localhost_unless_told_otherwise(cluster):
 
 def test_impala_split_run_trains(cluster, tmp_path):
     bindings = ["UnrollConfig.batch_size = 4", "UnrollConfig.unroll_length = 10",
-                "UnrollConfig.envs_per_actor = 4", "RemoteLearner.max_updates = 40",
-                "RemoteLearner.eval_episodes = 0", "RemoteLearner.log_interval_s = 1.0",
-                "RemoteActor.log_interval_s = 1.0",
+                "UnrollConfig.envs_per_actor = 4", "RemoteLearner.max_updates = 200",
+                "RemoteLearner.eval_interval = 20", "RemoteLearner.eval_episodes = 2",
+                "RemoteLearner.log_interval_s = 1.0", "RemoteActor.log_interval_s = 1.0",
                 "ReverbService.checkpoint_interval_s = 3600.0"]
     c = cluster(agent="impala", gin_files=["gin/impala/cartpole.gin"], bindings=bindings)
     c.server()
     learner, actor = c.learner(), c.actor(0)
     assert learner.wait_exit(240) == 0, learner.text()
-    assert json.loads((tmp_path / "learner" / "results.json").read_text())["updates"] == 40
+    results = json.loads((tmp_path / "learner" / "results.json").read_text())
+    assert results["updates"] == 200 and results["eval_mean_return"] is not None
     assert re.search(r"learner: [\d,]+ updates.*policy lag", learner.text())
+    # Periodic evaluations ran on snapshots while training went on (labelled with the
+    # snapshot's update), then the final one at the end.
+    labels = [int(u.replace(",", "")) for u in
+              re.findall(r"learner: evaluation at update ([\d,]+): mean return", learner.text())]
+    assert labels[-1] == 200 and any(20 <= label < 200 for label in labels[:-1]), labels
     actor.wait_for(r"actor 0: [\d,]+ env steps", timeout=60)

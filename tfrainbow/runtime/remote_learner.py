@@ -17,7 +17,7 @@ from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay import unrolls
 from tfrainbow.runtime import builders
 from tfrainbow.runtime.builders import REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE
-from tfrainbow.runtime.evaluator import evaluate
+from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
 from tfrainbow.runtime.remote import ServerWatch, wait_for_server
 from tfrainbow.runtime.run_utils import restore_latest, writable_root_dir, write_results
 
@@ -35,8 +35,9 @@ class RemoteLearner:
       publish_period: Rainbow: updates between weight publications (IMPALA uses
         UnrollConfig.publish_period).
       checkpoint_interval: updates between checkpoints (also written on exit).
-      eval_interval: updates between greedy evaluations of eval_episodes (None: only at
-        the end).
+      eval_interval: updates between greedy evaluations of eval_episodes, each on a snapshot
+        of the weights in a background thread while training goes on (None: only at the
+        end, in the foreground).
       connect_timeout_s: how long to retry reaching the server, at start and after a loss.
     """
 
@@ -65,6 +66,10 @@ class RemoteLearner:
             self.publish_period = int(publish_period)
             self.tables = [REPLAY_TABLE, VARIABLE_TABLE]
         self.variables = builders.published_variables(self.agent, objects.get("max_priority"))
+        self._snapshot = None  # the periodic evaluations' copy of the weights
+        if eval_interval:
+            self._snapshot = (builders.build_impala_agent if agent_kind == "impala"
+                              else builders.build_rainbow_agent)(env_specs)
         # Restore before writing anything, so a mismatching config cannot damage the run.
         self.checkpoint = tf.train.Checkpoint(agent=self.agent, **objects)
         self.manager = tf.train.CheckpointManager(
@@ -160,12 +165,15 @@ class RemoteLearner:
         return now, updates
 
     def evaluate(self):
-        """Greedy evaluation episodes of the current weights."""
-        result = evaluate(self.agent.policy.action, envs.make_env, self.eval_episodes,
-                          seed=self.seed + 10_000)
-        self.log(f"learner: evaluation at update {self.updates:,}: mean return "
+        """Greedy evaluation episodes of the current weights, logged."""
+        return self._log_eval(self.updates, evaluate(self.agent.policy.action, envs.make_env,
+                                                     self.eval_episodes,
+                                                     seed=self.seed + 10_000))
+
+    def _log_eval(self, updates: int, result):
+        self.log(f"learner: evaluation at update {updates:,}: mean return "
                  f"{result.mean:.1f} +- {result.std:.1f} over {self.eval_episodes} episodes.")
-        with self.summaries.as_default(step=self.updates):
+        with self.summaries.as_default(step=updates):
             tf.summary.scalar("eval/mean_return", result.mean)
         return result
 
@@ -182,6 +190,12 @@ class RemoteLearner:
         next_eval = ((start // self.eval_interval + 1) * self.eval_interval
                      if self.eval_interval else None)
         last, info, began = (time.monotonic(), start), None, time.monotonic()
+        evaluator = None
+        if self._snapshot is not None:
+            evaluator = SnapshotEvaluator(self.agent.network.variables,
+                                          self._snapshot.network.variables,
+                                          self._snapshot.policy.action, envs.make_env,
+                                          self.eval_episodes, self.seed + 10_000)
         try:
             while not stop.is_set() and self.updates < self.max_updates:
                 try:
@@ -196,12 +210,18 @@ class RemoteLearner:
                 if self.updates >= next_checkpoint:
                     next_checkpoint += self.checkpoint_interval
                     self.save()
-                if next_eval is not None and self.updates >= next_eval:
-                    next_eval += self.eval_interval
-                    self.evaluate()
+                if evaluator is not None:
+                    done = evaluator.next_result(due=self.updates >= next_eval)
+                    if done is not None:
+                        self._log_eval(*done)  # labelled with the snapshot's update
+                    if self.updates >= next_eval:
+                        next_eval += self.eval_interval
+                        evaluator.start(self.updates)
                 if time.monotonic() - last[0] >= self.log_interval_s:
                     last = self._log_line(last, info)
         finally:
+            if evaluator is not None:
+                evaluator.close()  # ends an evaluation under way
             self.watch.close()
             if not self._diverged:  # never overwrite the last good checkpoint with NaNs
                 self.save()
