@@ -2,6 +2,7 @@
 replay table, writers, dataset and learner. The one-process run and split binaries share it.
 """
 import os
+import sys
 from typing import Callable, Optional
 
 import gin
@@ -16,7 +17,7 @@ from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options wit
 from tfrainbow.errors import ConfigError, MissingRunError
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
-from tfrainbow.networks.precision import precision_scope
+from tfrainbow.networks.precision import cpu_has_bf16, precision_scope
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, unrolls, writers
 from tfrainbow.runtime.learner import Learner
@@ -32,12 +33,27 @@ for _optimizer in (tf.keras.optimizers.Adam, tf.keras.optimizers.RMSprop,
                    tf.keras.optimizers.SGD):
     gin.external_configurable(_optimizer, module="tf.keras.optimizers")
 
+_warned_bf16 = []
+
+
+def warn_if_bf16_emulated(precision: str):
+    """One warning per process when bf16 mixed precision is asked for on a machine that
+    would emulate it (no GPU, no AVX512_BF16/AMX): it runs, about 3x slower than float32."""
+    if (precision == "mixed_bfloat16" and not _warned_bf16 and not cpu_has_bf16()
+            and not tf.config.list_physical_devices("GPU")):
+        _warned_bf16.append(True)
+        print("warning: precision 'mixed_bfloat16' on a CPU without native bfloat16 "
+              "(AVX512_BF16/AMX) and no GPU is emulated, about 3x slower than float32 "
+              "(benchmarks/learner_throughput.py's bf16 rows): use 'float32' here.",
+              file=sys.stderr, flush=True)
+
 
 @gin.configurable
 def build_rainbow_agent(env_specs: specs_lib.EnvSpecs,
                         precision: str = "float32") -> RainbowAgent:
     """RainbowNetwork and RainbowAgent from gin bindings, sized to the env, initialized.
     `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
+    warn_if_bf16_emulated(precision)
     with precision_scope(precision):
         network = RainbowNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
         agent = RainbowAgent(env_specs.observation_spec, env_specs.action_spec,
@@ -146,6 +162,7 @@ def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> Rainb
 def build_impala_agent(env_specs: specs_lib.EnvSpecs, precision: str = "float32"):
     """ActorCriticNetwork and ImpalaAgent from gin bindings, sized to the env, initialized.
     `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
+    warn_if_bf16_emulated(precision)
     with precision_scope(precision):
         network = ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
         agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec,

@@ -1,0 +1,24 @@
+"""builders: a bf16 request on hardware that would emulate it is told once, with the fix."""
+import gymnasium as gym
+import tensorflow as tf
+
+from tests.runtime import tiny_run
+from tfrainbow import specs
+from tfrainbow.networks.precision import cpu_has_bf16
+from tfrainbow.runtime import builders
+
+
+def test_emulated_bf16_warns_once_per_process(monkeypatch, capsys):
+    monkeypatch.setattr(builders, "_warned_bf16", [])  # as in a fresh process
+    tiny_run.configure("ActorCriticNetwork.encoder = @MLPEncoder()",
+                       "ImpalaAgent.optimizer = @tf.keras.optimizers.Adam()")
+    env_specs = specs.specs_from_env(gym.make("CartPole-v1"))
+    emulated = not cpu_has_bf16() and not tf.config.list_physical_devices("GPU")
+    builders.build_rainbow_agent(env_specs, precision="float32")
+    assert "bfloat16" not in capsys.readouterr().err
+    builders.build_rainbow_agent(env_specs, precision="mixed_bfloat16")
+    builders.build_impala_agent(env_specs, precision="mixed_bfloat16")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "bfloat16" in line]
+    assert len(warnings) == (1 if emulated else 0), warnings
+    if emulated:
+        assert warnings[0].startswith("warning: ") and "use 'float32'" in warnings[0]
