@@ -12,12 +12,10 @@ from tfrainbow.networks.precision import float32_variable
 from tfrainbow.replay.writers import flush_or_stop
 from tfrainbow.specs import Trajectory
 
-STEP_FIELDS = ("action", "reward", "terminated", "truncated", "behaviour_logits",
-               "policy_version", "truncation_value")
-# dtypes of the [T, E] step fields (behaviour_logits, [T, E, A], is float32).
+# An unroll's per-step fields and their dtypes: [T, E] each, behaviour_logits [T, E, A].
 STEP_DTYPES = {"action": np.int64, "reward": np.float32, "terminated": np.bool_,
-               "truncated": np.bool_, "policy_version": np.int64,
-               "truncation_value": np.float32}
+               "truncated": np.bool_, "behaviour_logits": np.float32,
+               "policy_version": np.int64, "truncation_value": np.float32}
 
 
 def unroll_signature(observation_spec, num_actions: int, unroll_length: int,
@@ -67,7 +65,7 @@ class UnrollWriter:
         self._should_stop, self._poll_ms = should_stop, int(poll_ms)
         self._max_in_flight_items = int(max_in_flight_items)
         # The open unroll, written in place: {observation, first} [T + 1, E, ...] and the
-        # STEP_FIELDS [T, E, ...], made at the first step (Reverb's append copies them, so
+        # STEP_DTYPES fields [T, E, ...], made at the first step (Reverb's append copies them, so
         # one set serves every unroll). Steps observed (T + 1 at most) and acted (T at most).
         self._observed, self._acted = None, None
         self._num_observed = self._num_acted = 0
@@ -104,11 +102,10 @@ class UnrollWriter:
                   "policy_version": policy_version,
                   "truncation_value": 0.0 if truncation_value is None else truncation_value}
         if self._acted is None:
-            envs, logits = len(self._observed["first"][0]), np.asarray(logits)
-            self._acted = {name: np.empty((self.unroll_length, envs), dtype)
+            shape = (self.unroll_length, len(self._observed["first"][0]))  # [T, E]
+            self._acted = {name: np.empty(shape + (np.shape(logits)[1:] if name ==
+                                                   "behaviour_logits" else ()), dtype)
                            for name, dtype in STEP_DTYPES.items()}
-            self._acted["behaviour_logits"] = np.empty(
-                (self.unroll_length,) + logits.shape, np.float32)
         t = self._num_acted
         for name, value in values.items():
             self._acted[name][t] = value
