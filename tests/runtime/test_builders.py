@@ -1,4 +1,6 @@
 """builders: a bf16 request on hardware that would emulate it is told once, with the fix."""
+import multiprocessing
+
 import gymnasium as gym
 import tensorflow as tf
 
@@ -22,3 +24,15 @@ def test_emulated_bf16_warns_once_per_process(monkeypatch, capsys):
     assert len(warnings) == (1 if emulated else 0), warnings
     if emulated:
         assert warnings[0].startswith("warning: ") and "use 'float32'" in warnings[0]
+
+
+def _warn_in_a_spawned_process():
+    builders.warn_if_bf16_emulated("mixed_bfloat16")
+
+
+def test_processes_a_run_spawns_leave_the_warning_to_their_parent(capfd):
+    process = multiprocessing.get_context("spawn").Process(target=_warn_in_a_spawned_process)
+    process.start()
+    process.join(120)
+    assert process.exitcode == 0
+    assert "bfloat16" not in capfd.readouterr().err

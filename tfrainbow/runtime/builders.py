@@ -1,6 +1,7 @@
 """The one place that turns gin configuration into objects: env specs, networks, agents,
 replay table, writers, dataset and learner. The one-process run and split binaries share it.
 """
+import multiprocessing
 import os
 import sys
 from typing import Callable, Optional
@@ -37,9 +38,11 @@ _warned_bf16 = []
 
 
 def warn_if_bf16_emulated(precision: str):
-    """One warning per process when bf16 mixed precision is asked for on a machine that
-    would emulate it (no GPU, no AVX512_BF16/AMX): it runs, about 3x slower than float32."""
-    if (precision == "mixed_bfloat16" and not _warned_bf16 and not cpu_has_bf16()
+    """One warning per run when bf16 mixed precision is asked for on a machine that would
+    emulate it (no GPU, no AVX512_BF16/AMX): it runs, about 3x slower than float32. Once per
+    process, and not in processes a run spawns (IMPALA's actors): their parent warned."""
+    if (precision == "mixed_bfloat16" and not _warned_bf16
+            and multiprocessing.parent_process() is None and not cpu_has_bf16()
             and not tf.config.list_physical_devices("GPU")):
         _warned_bf16.append(True)
         print("warning: precision 'mixed_bfloat16' on a CPU without native bfloat16 "
