@@ -64,6 +64,13 @@ class SnapshotEvaluator:
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "evaluator")
         self._future, self._env_steps = None, None
 
+    @classmethod
+    def of_agent(cls, agent, snapshot, make_env: Callable, num_episodes: int, seed: int):
+        """Evaluates copies of `agent`'s network weights taken into `snapshot` (an agent built
+        alike) with the snapshot's greedy policy."""
+        return cls(agent.network.variables, snapshot.network.variables,
+                   snapshot.policy.action, make_env, num_episodes, seed)
+
     def busy(self) -> bool:
         """Whether an evaluation was started and its result not yet taken."""
         return self._future is not None

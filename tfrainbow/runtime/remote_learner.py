@@ -192,10 +192,8 @@ class RemoteLearner:
         last, info, began = (time.monotonic(), start), None, time.monotonic()
         evaluator = None
         if self._snapshot is not None:
-            evaluator = SnapshotEvaluator(self.agent.network.variables,
-                                          self._snapshot.network.variables,
-                                          self._snapshot.policy.action, envs.make_env,
-                                          self.eval_episodes, self.seed + 10_000)
+            evaluator = SnapshotEvaluator.of_agent(self.agent, self._snapshot, envs.make_env,
+                                                   self.eval_episodes, self.seed + 10_000)
         try:
             while not stop.is_set() and self.updates < self.max_updates:
                 try:

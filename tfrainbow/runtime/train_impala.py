@@ -157,10 +157,8 @@ class ImpalaTrainer:
         next_eval = (start_steps // self.eval_interval + 1) * self.eval_interval
         next_checkpoint = (start_steps // self.checkpoint_interval + 1) * self.checkpoint_interval
         result, reached, first_update, last_update = None, False, None, None
-        evaluator = SnapshotEvaluator(agent.network.variables,
-                                      self._snapshot.network.variables,
-                                      self._snapshot.policy.action, envs.make_env,
-                                      self.eval_episodes, self.seed + 10_000)
+        evaluator = SnapshotEvaluator.of_agent(agent, self._snapshot, envs.make_env,
+                                               self.eval_episodes, self.seed + 10_000)
 
         def save():
             self.state.env_steps.assign(env_steps.value)

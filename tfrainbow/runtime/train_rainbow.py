@@ -150,10 +150,8 @@ class RainbowTrainer:
                            * self.checkpoint_interval)
         result, reached, loss_info, diverged = None, False, None, False
         first_update = last_update = None  # (time, train step, env steps)
-        evaluator = SnapshotEvaluator(self.agent.network.variables,
-                                      self._snapshot.network.variables,
-                                      self._snapshot.policy.action, envs.make_env,
-                                      self.eval_episodes, self.seed + 10_000)
+        evaluator = SnapshotEvaluator.of_agent(self.agent, self._snapshot, envs.make_env,
+                                               self.eval_episodes, self.seed + 10_000)
         actor.start(stop.is_set, self.max_env_steps)
         try:
             while not stop.is_set():
