@@ -19,7 +19,7 @@ import gin  # noqa: E402
 
 from tfrainbow.envs.atari_scores import (DATA_EFFICIENT_RAINBOW,  # noqa: E402
                                          human_normalized, summarize)
-from tfrainbow.runtime import builders  # noqa: E402,F401  (gin registrations)
+from tfrainbow import builders  # noqa: E402,F401  (gin registrations)
 from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from tfrainbow.runtime import quiet  # noqa: E402
+from tfrainbow.system import quiet  # noqa: E402
 
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import tensorflow as tf  # noqa: E402

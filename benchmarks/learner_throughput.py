@@ -29,7 +29,7 @@ import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from tfrainbow.runtime import quiet  # noqa: E402
+from tfrainbow.system import quiet  # noqa: E402
 
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import numpy as np  # noqa: E402
@@ -45,7 +45,7 @@ from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
 from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
-from tfrainbow.runtime.learner import Learner  # noqa: E402
+from tfrainbow.runtime.learners import Learner  # noqa: E402
 
 import kernel_time  # noqa: E402  (benchmarks/, beside this script)
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from tfrainbow.runtime import quiet  # noqa: E402
+from tfrainbow.system import quiet  # noqa: E402
 
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import gin  # noqa: E402
@@ -30,7 +30,8 @@ import reverb  # noqa: E402
 
 from tfrainbow import envs, specs  # noqa: E402
 from tfrainbow.replay import tables  # noqa: E402
-from tfrainbow.runtime import builders, devices  # noqa: E402
+from tfrainbow import builders  # noqa: E402
+from tfrainbow.system import devices  # noqa: E402
 from tfrainbow.runtime.actor import Actor  # noqa: E402
 from tfrainbow.runtime.train_impala import ImpalaTrainer  # noqa: E402
 from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402

@@ -19,7 +19,7 @@ def main(argv):
     import os
     import threading
 
-    from tfrainbow.runtime.remote_actor import RemoteActor
+    from tfrainbow.distributed.actor import RemoteActor
     from tfrainbow.runtime.run_utils import install_stop_signals
 
     FLAGS = common.FLAGS

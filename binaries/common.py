@@ -4,7 +4,7 @@ import os
 
 if "--verbose" not in os.sys.argv:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TF's C++ start-up noise
-    from tfrainbow.runtime import quiet
+    from tfrainbow.system import quiet
 
     quiet.filter_reverb_info()  # and Reverb's; errors and warnings still pass
 
@@ -31,8 +31,8 @@ def quiet_python_logging():
 
 def use_devices(cpu_only: bool = False):
     """Call first in main: actors and the Reverb server run on the CPU; learners use a GPU
-    where there is one, its memory taken as needed (tfrainbow/runtime/devices.py says why)."""
-    from tfrainbow.runtime import devices
+    where there is one, its memory taken as needed (tfrainbow/system/devices.py says why)."""
+    from tfrainbow.system import devices
 
     if cpu_only:
         devices.cpu_only()
@@ -45,9 +45,9 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
     run's own ROOT_DIR/config.gin (written by train_rainbow) instead."""
     import gin
 
-    from tfrainbow.runtime import builders  # noqa: F401  (registers configurables)
+    from tfrainbow import builders  # noqa: F401  (registers configurables)
     from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401
-    from tfrainbow.runtime import remote_actor, remote_learner, service  # noqa: F401
+    from tfrainbow.distributed import actor, learner, server  # noqa: F401
 
     quiet_python_logging()
     files = list(FLAGS.gin_file)

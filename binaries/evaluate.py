@@ -32,7 +32,7 @@ def main(argv):
     from tfrainbow import envs, specs
     from tfrainbow.envs import atari, atari_scores
     from tfrainbow.policies.saver import load_policy
-    from tfrainbow.runtime import builders
+    from tfrainbow import builders
     from tfrainbow.runtime.evaluator import epsilon_greedy, evaluate
 
     FLAGS = common.FLAGS

@@ -18,7 +18,7 @@ def main(argv):
 
     from tfrainbow import envs, specs
     from tfrainbow.policies.saver import export_policy
-    from tfrainbow.runtime import builders
+    from tfrainbow import builders
 
     common.parse_gin(default_run_config=True)
     env_specs = specs.specs_from_env(envs.make_env())

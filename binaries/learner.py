@@ -17,7 +17,7 @@ def main(argv):
     common.use_devices()
     import threading
 
-    from tfrainbow.runtime.remote_learner import RemoteLearner
+    from tfrainbow.distributed.learner import RemoteLearner
     from tfrainbow.runtime.run_utils import install_stop_signals
 
     FLAGS = common.FLAGS

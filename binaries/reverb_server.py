@@ -3,7 +3,7 @@
     python -m binaries.reverb_server --agent=rainbow --gin_file=gin/rainbow/cartpole.gin \
         --root_dir=runs/server --port=8000
 
-Localhost only by default (see tfrainbow/runtime/loopback.py); --bind_all_interfaces
+Localhost only by default (see tfrainbow/system/loopback.py); --bind_all_interfaces
 listens on every interface. Checkpoints to ROOT_DIR/replay and restores from it on start.
 """
 import sys
@@ -11,7 +11,7 @@ import sys
 from absl import flags
 
 from tfrainbow.errors import BindError
-from tfrainbow.runtime import loopback
+from tfrainbow.system import loopback
 
 flags.DEFINE_integer("port", 8000, "Port clients connect to (--reverb_address=HOST:PORT).")
 flags.DEFINE_bool("bind_all_interfaces", False, "Listen on every network interface, not only "
@@ -40,7 +40,7 @@ def main(argv):
     import threading
 
     from tfrainbow.runtime.run_utils import install_stop_signals
-    from tfrainbow.runtime.service import ReverbService
+    from tfrainbow.distributed.server import ReverbService
 
     if EARLY_ERROR is not None:
         raise EARLY_ERROR

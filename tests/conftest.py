@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfrainbow.runtime import devices  # noqa: E402
+from tfrainbow.system import devices  # noqa: E402
 
 # On a GPU machine the test process shares the GPU with the learners its tests start.
 devices.grow_gpu_memory()

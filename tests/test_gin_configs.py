@@ -5,8 +5,8 @@ import gin
 import pytest
 
 from tfrainbow import envs, specs
-from tfrainbow.runtime import builders
-from tfrainbow.runtime.builders import UnrollConfig
+from tfrainbow import builders
+from tfrainbow.builders import UnrollConfig
 from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401  (gin registrations)
 
 GIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "gin"
@@ -23,6 +23,7 @@ EXPECTED = {
         "min_size": 1000,
         "target_return": 475.0, "eval_episodes": 10, "updates_per_call": 4,
         "precision": "float32", "shared_hidden": False, "jit_compile_actor": True,
+        "envs_per_actor": 1,
     },
     "rainbow/atari.gin": {
         "env_id": "ALE/Pong-v5", "num_atoms": 51, "v_min": -10.0, "v_max": 10.0,
@@ -33,7 +34,7 @@ EXPECTED = {
         "priority_exponent": 0.5, "batch_size": 32, "max_size": 1000000, "min_size": 20000,
         "updates_per_transition": 0.25, "importance_exponent": 0.4, "clip_rewards": True,
         "hidden_units": (512,), "frame_stack": 4, "precision": "float32",
-        "shared_hidden": False, "jit_compile_actor": False,
+        "shared_hidden": False, "jit_compile_actor": False, "envs_per_actor": 8,
     },
     "rainbow/atari100k.gin": {
         "env_id": "ALE/Pong-v5", "n_step": 20, "target_update_period": 2000,
@@ -41,7 +42,7 @@ EXPECTED = {
         "min_size": 1600,
         "updates_per_transition": 1.0, "hidden_units": (256,), "batch_size": 32,
         "num_atoms": 51, "v_min": -10.0, "v_max": 10.0, "clip_rewards": True,
-        "max_env_steps": 100000, "frame_stack": 4,
+        "max_env_steps": 100000, "frame_stack": 4, "envs_per_actor": 1,
     },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
@@ -94,7 +95,8 @@ def built_values(agent, env):
         "env_id": env.spec.id, "num_atoms": net.num_atoms,
         "v_min": float(net.support[0]), "v_max": float(net.support[-1]),
         "dueling": net.dueling, "noisy": net.noisy, "distributional": net.distributional,
-        "sigma0": net._config["sigma0"], "gamma": agent.gamma, "n_step": agent.n_step,
+        "sigma0": net._config["sigma0"], "gamma": replay.gamma, "n_step": replay.n_step,
+        "envs_per_actor": replay.envs_per_actor,
         "double": agent.double, "target_update_period": agent.target_update_period,
         "learning_rate": float(agent.optimizer.learning_rate),
         "adam_epsilon": agent.optimizer.epsilon, "optimizer": type(agent.optimizer).__name__,
@@ -133,7 +135,7 @@ def test_gin_file_parses_binds_and_sets_its_values(name):
 
 @pytest.mark.parametrize("name", [n for n in SHIPPED if n.startswith("rainbow/")])
 def test_each_component_switches_off_with_one_binding(name):
-    off = ["RainbowAgent.double = False", "RainbowAgent.n_step = 1",
+    off = ["RainbowAgent.double = False", "ReplayConfig.n_step = 1",
            "RainbowNetwork.dueling = False", "RainbowNetwork.noisy = False",
            "RainbowNetwork.distributional = False", "ReplayConfig.prioritized = False"]
     gin.parse_config_files_and_bindings([str(GIN_DIR / name)], off)
@@ -141,7 +143,7 @@ def test_each_component_switches_off_with_one_binding(name):
     agent = builders.build_rainbow_agent(specs.specs_from_env(env))
     net = agent.network
     replay = builders.ReplayConfig()
-    assert (agent.double, agent.n_step, net.dueling, net.noisy, net.distributional,
+    assert (agent.double, replay.n_step, net.dueling, net.noisy, net.distributional,
             replay.prioritized) == (False, 1, False, False, False, False)
     env.close()
 

@@ -13,24 +13,6 @@ from tensorflow.python.framework.tensor_spec import BoundedTensorSpec  # the cla
 from tfrainbow.errors import UnsupportedSpaceError  # noqa: F401  (re-exported)
 
 
-class StepType:
-    """Where a step sits in its episode (for LSTM resets and episode accounting)."""
-
-    FIRST = 0
-    MID = 1
-    LAST = 2
-
-
-class TimeStep(NamedTuple):
-    """What the environment emits after a step; time-major or batched as the caller needs."""
-
-    step_type: Any  # StepType, int32
-    observation: Any
-    reward: Any  # float32
-    terminated: Any  # bool: the episode ended in a terminal state
-    truncated: Any  # bool: a time limit cut the episode
-
-
 class Transition(NamedTuple):
     """One Rainbow training item: (s_t, a_t, R_t^(n), gamma_t^(n), s_t+n).
 

@@ -150,11 +150,23 @@ def test_compiled_epsilon_greedy_reads_the_schedule_at_call_time(jit_compile):
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(gamma=1.5), "gamma"), (dict(n_step=0), "n_step"),
-    (dict(target_update_period=0), "target_update_period"), (dict(epsilon_greedy=2.0), "epsilon")])
+    (dict(target_update_period=0), "target_update_period"), (dict(epsilon_greedy=2.0), "epsilon"),
+    # gamma and n_step live on ReplayConfig (the writer uses them): the old names say so.
+    (dict(gamma=0.99), "ReplayConfig.gamma"), (dict(n_step=3), "ReplayConfig.n_step")])
 def test_invalid_hyper_parameters_raise(kwargs, words):
     with pytest.raises(ValueError) as error:
         small_agent(**kwargs)
+    assert words in str(error.value).splitlines()[0]
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(gamma=1.5), "gamma"), (dict(n_step=0), "n_step"), (dict(envs_per_actor=0), "envs"),
+    (dict(publish_period=0), "publish_period"), (dict(pull_period=0), "pull_period")])
+def test_invalid_replay_settings_raise(kwargs, words):
+    from tfrainbow.builders import ReplayConfig
+
+    with pytest.raises(ValueError) as error:
+        ReplayConfig(**kwargs)
     assert words in str(error.value).splitlines()[0]
 
 
@@ -172,7 +184,7 @@ COMPONENTS_OFF = {
     "no_dueling": (dict(dueling=False), {}),
     "no_noisy": (dict(noisy=False), {}),
     "no_distributional": (dict(distributional=False), {}),
-    "no_multi_step": ({}, dict(n_step=1)),
+    "no_multi_step": ({}, dict(n_step=1)),  # the writer's n (ReplayConfig.n_step)
     "bf16_mixed_precision": ({}, {}),
 }
 
@@ -186,9 +198,10 @@ def test_chain_mdp_learns_the_analytic_q_values(name):
                              v_max=1.5, hidden_units=(32,), **network_kwargs)
     agent = RainbowAgent(tf.TensorSpec([chain_mdp.LENGTH + 1], tf.float32), ACTION_SPEC, net,
                          tf.keras.optimizers.Adam(3e-3),
-                         **(dict(gamma=GAMMA, n_step=3, target_update_period=25)
-                            | agent_kwargs)).initialize()
-    data = chain_mdp.transitions(GAMMA, agent.n_step)
+                         **(dict(target_update_period=25)
+                            | {k: v for k, v in agent_kwargs.items() if k != "n_step"})
+                         ).initialize()
+    data = chain_mdp.transitions(GAMMA, agent_kwargs.get("n_step", 3))
     rng = np.random.default_rng(0)
     for _ in range(800):
         agent.train(chain_mdp.sample_batch(data, 32, rng))

@@ -20,8 +20,8 @@ ENV["PYTHONUNBUFFERED"] = "1"
 
 SPLIT_BINDINGS = TINY_BINDINGS + [
     "RemoteLearner.log_interval_s = 1.0", "RemoteLearner.checkpoint_interval = 50",
-    "RemoteLearner.publish_period = 20", "RemoteLearner.eval_episodes = 0",
-    "RemoteActor.log_interval_s = 1.0", "RemoteActor.pull_period = 20",
+    "ReplayConfig.publish_period = 20", "RemoteLearner.eval_episodes = 0",
+    "RemoteActor.log_interval_s = 1.0", "ReplayConfig.pull_period = 20",
     "ReverbService.checkpoint_interval_s = 3600.0",
 ]
 
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 def loopback_confinement_works() -> bool:
     """Whether this host lets the server hide in a private network namespace."""
-    probe = "from tfrainbow.runtime import loopback; loopback.enter_private_network()"
+    probe = "from tfrainbow.system import loopback; loopback.enter_private_network()"
     return subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
                           timeout=60).returncode == 0
 

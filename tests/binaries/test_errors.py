@@ -33,10 +33,14 @@ def assert_one_line_error(done, *words):
     (["RainbowNetwork.num_atom = 3"], ["doesn't have a parameter named 'num_atom'"]),
     (["NoSuchThing.value = 1"], ["NoSuchThing"]),
     (["RainbowNetwork.v_min = 10.0", "RainbowNetwork.v_max = -10.0"], ["v_min < v_max"]),
-    (["RainbowAgent.n_step = 0"], ["n_step must be >= 1"]),
+    (["ReplayConfig.n_step = 0"], ["n_step must be >= 1"]),
     (["RainbowNetwork.num_atoms = 0"], ["num_atoms must be >= 2"]),
     (["ReplayConfig.batch_size = 512"], ["batch_size (512) is larger", "min_size"]),
-    (["RainbowAgent.gamma = 1.5"], ["gamma must be in [0, 1]"]),
+    (["ReplayConfig.gamma = 1.5"], ["gamma must be in [0, 1]"]),
+    # Old homes of a knob: one line naming the new binding.
+    (["RainbowAgent.n_step = 3"], ["RainbowAgent.n_step is now ReplayConfig.n_step",
+                                   "bind ReplayConfig.n_step = 3"]),
+    (["RainbowTrainer.num_envs = 2"], ["bind ReplayConfig.envs_per_actor = 2"]),
 ])
 def test_bad_configuration(tmp_path, bindings, words):
     assert_one_line_error(train(tmp_path / "run", *bindings), *words)

@@ -110,14 +110,16 @@ def test_killed_learner_resumes_from_its_last_checkpoint(cluster, tmp_path):
     assert version == n
     from tests.runtime import tiny_run
     from tfrainbow import envs, specs
-    from tfrainbow.runtime import builders, remote_actor, remote_learner, service  # noqa: F401
+    from tfrainbow import builders
+    from tfrainbow.distributed import actor, learner, server  # noqa: F401
 
     tiny_run.configure(*SPLIT_BINDINGS)
-    agent = builders.build_rainbow_agent(specs.specs_from_env(envs.make_env()))
-    max_priority = builders.new_max_priority()
-    tf.train.Checkpoint(agent=agent, max_priority=max_priority).restore(
+    builder = builders.builder_for("rainbow")
+    agent = builder.make_agent(specs.specs_from_env(envs.make_env()))
+    state = builder.make_state()
+    tf.train.Checkpoint(agent=agent, **state).restore(
         f"{checkpoints}/ckpt-{n}").expect_partial()
-    expected = builders.published_variables(agent, max_priority)
+    expected = builder.published_variables(agent, state)
     assert len(weights) == len(expected)
     for got, want in zip(weights, expected):
         np.testing.assert_array_equal(got, want.numpy())

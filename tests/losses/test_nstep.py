@@ -59,3 +59,12 @@ def test_td_error_holds_the_target_fixed():
     grad_q, grad_bootstrap = tape.gradient(loss, [q, bootstrap])
     np.testing.assert_allclose(grad_q, [-1, -1])
     assert grad_bootstrap is None
+
+
+def test_window_return_formula():
+    assert nstep.window_return([1, 2, 3], 0.9, False) == pytest.approx((1 + 1.8 + 2.43, 0.729))
+    assert nstep.window_return([1, 2], 0.9, True) == pytest.approx((2.8, 0.0))
+    # against the TF form of the same return
+    ret, discount = nstep.n_step_return([[1.0, 2.0, 3.0]], nstep.step_discounts([[0, 0, 0]], 0.9))
+    assert nstep.window_return([1, 2, 3], 0.9, False) == pytest.approx(
+        (float(ret[0]), float(discount[0])), rel=1e-6)

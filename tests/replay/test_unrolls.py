@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
 from tfrainbow.replay import tables, unrolls
-from tfrainbow.runtime.builders import UnrollConfig
+from tfrainbow.builders import UnrollConfig
 
 T, A, E = 3, 4, 2
 OBS = tf.TensorSpec([2], tf.float32)
@@ -89,54 +89,3 @@ def test_a_batch_must_be_whole_items():
     with pytest.raises(ConfigError, match="multiple of UnrollConfig.envs_per_actor"):
         UnrollConfig(batch_size=30, envs_per_actor=8)
     server.stop()
-
-
-def test_weights_published_by_the_learner_reach_an_actor():
-    learner_vars = [tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3)),
-                    tf.Variable([1.5])]
-    actor_vars = [tf.Variable(tf.zeros([2, 3])), tf.Variable([0.0])]
-    table = tables.variable_table("variables", unrolls.weights_signature(learner_vars))
-    server = reverb.Server([table], port=None)
-    client = reverb.Client(f"localhost:{server.port}")
-    publisher = unrolls.WeightsPublisher(client, "variables")
-    publisher.publish(7, learner_vars)
-    learner_vars[1].assign([2.5])
-    publisher.publish(8, learner_vars)  # replaces version 7
-    subscriber = unrolls.WeightsSubscriber(client, "variables", actor_vars)
-    assert subscriber.pull() == 8
-    for a, b in zip(actor_vars, learner_vars):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    actor_vars[1].assign([-1.0])
-    assert subscriber.pull() == 8  # same version: the variables are not re-assigned
-    np.testing.assert_array_equal(actor_vars[1].numpy(), [-1.0])
-    learner_vars[0].assign(-learner_vars[0])
-    publisher.publish(9, learner_vars)
-    assert subscriber.pull() == 9
-    for a, b in zip(actor_vars, learner_vars):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert client.server_info()["variables"].current_size == 1
-    for version in range(10, 60):  # the subscriber's one sampler never hands an old sample
-        learner_vars[1].assign([float(version)])
-        publisher.publish(version, learner_vars)
-        assert subscriber.pull() == version
-        np.testing.assert_array_equal(actor_vars[1].numpy(), [float(version)])
-    publisher.close()
-    server.stop()
-
-
-def test_read_value_reads_plain_and_mixed_precision_variables_in_float32():
-    plain = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
-    np.testing.assert_array_equal(unrolls.read_value(plain), plain.numpy())
-    tf.keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        layer = tf.keras.layers.Dense(3)
-        layer.build([None, 2])
-    finally:
-        tf.keras.mixed_precision.set_global_policy("float32")
-    assert type(layer.kernel).__name__ == "AutoCastVariable"
-    value = unrolls.read_value(layer.kernel)
-    assert value.dtype == np.float32
-    np.testing.assert_array_equal(value, layer.kernel.numpy())
-    held = unrolls.read_value(plain)
-    plain.assign_add(tf.ones([2, 3]))  # a later update leaves what was read as it was
-    np.testing.assert_array_equal(held, np.arange(6, dtype=np.float32).reshape(2, 3))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import reverb
 
-from tfrainbow.replay.writers import NStepTransitionWriter, window_return
+from tfrainbow.replay.writers import NStepTransitionWriter
 
 G = 0.5
 
@@ -104,8 +104,3 @@ def test_an_episode_cut_without_an_end_is_dropped(server):
     assert [float(np.squeeze(x)) for x in sample.data] == [5.0, 15.0, 2.0, 0.0, 6.0]
     assert client.server_info()["queue"].current_size == 0
     writer.close()
-
-
-def test_window_return_formula():
-    assert window_return([1, 2, 3], 0.9, False) == pytest.approx((1 + 1.8 + 2.43, 0.729))
-    assert window_return([1, 2], 0.9, True) == pytest.approx((2.8, 0.0))

@@ -7,7 +7,7 @@ import pathlib
 import gin
 import numpy as np
 
-from tfrainbow.runtime import builders  # noqa: F401  (gin registrations)
+from tfrainbow import builders  # noqa: F401  (gin registrations)
 from tfrainbow.runtime.train_rainbow import RainbowTrainer
 
 REPO = pathlib.Path(__file__).resolve().parents[2]

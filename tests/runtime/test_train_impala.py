@@ -2,7 +2,8 @@
 import numpy as np
 import gin
 
-from tfrainbow.runtime import builders, train_impala  # noqa: F401  (gin registrations)
+from tfrainbow import builders  # noqa: F401  (gin registrations)
+from tfrainbow.runtime import train_impala  # noqa: F401
 from tfrainbow import envs
 from tfrainbow.policies.saver import load_policy
 from tfrainbow.runtime.evaluator import evaluate
@@ -50,7 +51,7 @@ def test_impala_learns_cartpole_with_two_actor_processes_and_resumes(tmp_path):
 
 
 def test_lag_summary_from_a_histogram():
-    from tfrainbow.runtime.train_impala import lag_summary
+    from tfrainbow.runtime.learners import lag_summary
 
     lags = np.array([0, 1, 1, 1, 2, 2, 3, 5, 5, 9])
     summary = lag_summary(np.bincount(lags, minlength=12))

@@ -1,7 +1,7 @@
 """A small CartPole Rainbow configuration for runtime tests (fast on 2 cores)."""
 import gin
 
-from tfrainbow.runtime import builders  # noqa: F401  (registers configurables)
+from tfrainbow import builders  # noqa: F401  (registers configurables)
 from tfrainbow.runtime import train_rainbow  # noqa: F401
 
 TINY_BINDINGS = [

@@ -5,7 +5,7 @@ import gin
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
-from tfrainbow.agents.rainbow import LossInfo
+from tfrainbow.agents.base import LossInfo, check_finite_loss
 from tfrainbow.errors import ConfigError
 from tfrainbow.losses import actor_critic, vtrace
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
@@ -108,6 +108,8 @@ class ImpalaAgent(tf.Module):
     def _train(self, unroll):
         with tf.GradientTape() as tape:
             loss, extra = self.loss(unroll)
+            # Raises before the update is applied: the weights stay finite.
+            loss = check_finite_loss(loss, "ImpalaAgent")
         variables = self.network.trainable_variables
         gradients = tape.gradient(loss, variables)
         if self.max_gradient_norm is not None:

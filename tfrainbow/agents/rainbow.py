@@ -1,8 +1,9 @@
 """RainbowAgent (Hessel et al. 2018): the compiled train step that joins network and losses.
 
-The six components are switches: `double` (here), `n_step` (here; the replay writer builds
-R^(n) and gamma^(n) with it), `dueling`, `noisy`, `distributional` (on RainbowNetwork) and
-prioritized replay (the replay samples by priority and hands importance weights to `train`).
+The six components are switches: `double` (here), `dueling`, `noisy`, `distributional` (on
+RainbowNetwork), and on ReplayConfig multi-step returns (`n_step`: the replay writer builds
+R^(n) and gamma^(n), which the transitions carry) and prioritized replay (the replay samples
+by priority and hands importance weights to `train`).
 """
 from typing import Any, NamedTuple, Optional
 
@@ -10,18 +11,11 @@ import gin
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
+from tfrainbow.agents.base import LossInfo, check_finite_loss
 from tfrainbow.errors import ConfigError
 from tfrainbow.losses import categorical, q_learning
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.policies import EpsilonGreedyPolicy, GreedyPolicy
-
-
-NON_FINITE_LOSS = "RainbowAgent loss is NaN or infinite"
-
-
-class LossInfo(NamedTuple):
-    loss: Any  # scalar: the importance-weighted mean of the per-sample loss
-    extra: Any
 
 
 class RainbowLossExtra(NamedTuple):
@@ -44,7 +38,9 @@ class RainbowAgent(tf.Module):
       network: a RainbowNetwork; the target network is a copy synced every
         `target_update_period` updates.
       optimizer: a Keras optimizer (Rainbow: Adam, lr 6.25e-5, epsilon 1.5e-4).
-      gamma, n_step: discount and multi-step length the replay writer uses (n_step=1: off).
+      gamma, n_step: moved to ReplayConfig (the replay writer uses them; the agent
+        bootstraps with the discount each transition carries); setting them here is
+        refused with the new binding.
       double: bootstrap action chosen by the online network, evaluated by the target network
         (van Hasselt et al. 2016); off: max over the target network.
       huber_delta: Huber loss threshold of the scalar (non-distributional) TD loss.
@@ -61,7 +57,8 @@ class RainbowAgent(tf.Module):
 
     def __init__(self, observation_spec: tf.TensorSpec, action_spec: tf.TensorSpec,
                  network: RainbowNetwork, optimizer: tf.keras.optimizers.Optimizer,
-                 gamma: float = 0.99, n_step: int = 3, double: bool = True,
+                 gamma: Optional[float] = None, n_step: Optional[int] = None,
+                 double: bool = True,
                  target_update_period: int = 8000, huber_delta: float = 1.0,
                  gradient_clipping: Optional[float] = None, epsilon_greedy: float = 0.01,
                  epsilon_decay_period: int = 0, jit_compile: bool = False,
@@ -72,11 +69,11 @@ class RainbowAgent(tf.Module):
             raise ConfigError(f"RainbowNetwork has {network.num_actions} actions but the action "
                              f"spec has {self.num_actions}; build it with num_actions="
                              f"{self.num_actions}.")
-        if not 0.0 <= gamma <= 1.0:
-            raise ConfigError(f"RainbowAgent.gamma must be in [0, 1], got {gamma}.")
-        if n_step < 1:
-            raise ConfigError(f"RainbowAgent.n_step must be >= 1 (1 turns multi-step off), "
-                             f"got {n_step}.")
+        for old, value in (("gamma", gamma), ("n_step", n_step)):
+            if value is not None:
+                raise ConfigError(f"RainbowAgent.{old} is now ReplayConfig.{old} (the replay "
+                                  f"writer builds the n-step returns): bind ReplayConfig.{old}"
+                                  f" = {value} instead.")
         if target_update_period < 1:
             raise ConfigError(f"RainbowAgent.target_update_period must be >= 1 update, got "
                              f"{target_update_period}.")
@@ -87,7 +84,7 @@ class RainbowAgent(tf.Module):
         self.network = network
         self.target_network = network.copy(name="target_network")
         self.optimizer = optimizer
-        self.gamma, self.n_step, self.double = float(gamma), int(n_step), bool(double)
+        self.double = bool(double)
         self.target_update_period = int(target_update_period)
         self.huber_delta = float(huber_delta)
         self.gradient_clipping = gradient_clipping
@@ -179,7 +176,7 @@ class RainbowAgent(tf.Module):
             per_sample, priorities, q_mean = self._loss(chosen, bootstrap, reward, discount)
             loss = tf.reduce_mean(tf.cast(weights, tf.float32) * per_sample)
             # Raises before the update is applied: the weights stay finite.
-            loss = tf.debugging.check_numerics(loss, NON_FINITE_LOSS)
+            loss = check_finite_loss(loss, "RainbowAgent")
         variables = self.network.trainable_variables
         gradients = tape.gradient(loss, variables)
         if self.gradient_clipping is not None:

@@ -1,4 +1,5 @@
 """Multi-step returns (Sutton 1988; Rainbow eq. 2): R_t^(n) = sum_k gamma_t^(k) r_t+k+1."""
+import numpy as np
 import tensorflow as tf
 
 
@@ -27,3 +28,13 @@ def n_step_return(rewards, discounts):
     discounts = tf.convert_to_tensor(discounts, tf.float32)
     weights = tf.math.cumprod(discounts, axis=-1, exclusive=True)  # prod_{j<k} d_j
     return tf.reduce_sum(weights * rewards, axis=-1), tf.reduce_prod(discounts, axis=-1)
+
+
+def window_return(rewards, gamma: float, terminated: bool):
+    """(R, gamma^(m)) of one window of m rewards: sum_k gamma^k r_k, and 0 or gamma^m.
+
+    The same quantity as `n_step_return` below, in numpy: the replay writer calls it in the
+    actor's per-step loop, where a TF op per step would cost more than the step."""
+    rewards = np.asarray(rewards, np.float64)
+    ret = float(np.dot(gamma ** np.arange(len(rewards)), rewards))
+    return ret, 0.0 if terminated else float(gamma ** len(rewards))

@@ -4,6 +4,9 @@ import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
 
+# Table names every role agrees on (one server serves one agent).
+REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE = "replay", "unrolls", "variables"
+
 
 def rate_limiter(samples_per_insert: float, min_size_to_sample: int,
                  error_buffer: float = None) -> reverb.rate_limiters.RateLimiter:

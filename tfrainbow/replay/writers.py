@@ -21,19 +21,10 @@ import numpy as np
 import reverb
 
 from tfrainbow.errors import ConfigError
+from tfrainbow.losses.nstep import window_return
 from tfrainbow.specs import Transition
 
 OBSERVATION, ACTION, RETURN, DISCOUNT = "observation", "action", "n_step_return", "discount"
-
-
-def window_return(rewards, gamma: float, terminated: bool):
-    """(R, gamma^(m)) of one window of m rewards: sum_k gamma^k r_k, and 0 or gamma^m.
-
-    The same quantity as tfrainbow.losses.nstep.n_step_return, in numpy for the per-step
-    actor loop (a TF op per step would cost more than the step)."""
-    rewards = np.asarray(rewards, np.float64)
-    ret = float(np.dot(gamma ** np.arange(len(rewards)), rewards))
-    return ret, 0.0 if terminated else float(gamma ** len(rewards))
 
 
 class WriterStopped(Exception):

@@ -1,1 +1,2 @@
-"""Actor, Learner, Evaluator, the training run, and the gin builders."""
+"""The run loop written once (run_loop.py, triggers.py), the one-process trainers on it,
+actors, learners, evaluation and progress lines."""

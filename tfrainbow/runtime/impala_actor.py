@@ -1,14 +1,14 @@
 """IMPALA actor: runs the sampling (behaviour) policy on a vector env and writes unrolls;
 pulls the learner's newest weights from the variable table every `pull_period` unrolls."""
-import os
+import collections
 from typing import Callable
 
 import numpy as np
 import tensorflow as tf
 
 from tfrainbow.replay import unrolls
+from tfrainbow.replay.tables import UNROLL_TABLE
 from tfrainbow.replay.writers import WriterStopped
-from tfrainbow.runtime.builders import UNROLL_TABLE, VARIABLE_TABLE
 
 
 def truncation_values(value, observation, state, terminated, truncated, final_observations):
@@ -28,14 +28,19 @@ def truncation_values(value, observation, state, terminated, truncated, final_ob
 class ImpalaActor:
     """One batched policy step per vector step; the E sub-envs' unrolls travel as one item
     [T, E, ...] (one Reverb append per unroll), tagged with the learner step
-    (`policy_version`) of the weights that acted."""
+    (`policy_version`) of the weights that acted: `weights.pull()` loads the learner's
+    newest and returns their version, before the first step and every `pull_period`
+    unrolls."""
 
     def __init__(self, env, agent, client, unroll_length: int,
-                 should_stop: Callable[[], bool], pull_period: int = 1, seed: int = 0):
+                 should_stop: Callable[[], bool], pull_period: int = 1, seed: int = 0,
+                 weights=None):
         self.env, self.agent, self.client, self.seed = env, agent, client, seed
         self.unroll_length, self.pull_period = int(unroll_length), int(pull_period)
-        self.should_stop = should_stop
+        self.should_stop, self.pull = should_stop, weights.pull
         self.version = -1  # learner step of the weights acting now
+        self.env_steps = self.episodes = 0
+        self.episode_returns = collections.deque(maxlen=100)
         self.writer = unrolls.UnrollWriter(client, UNROLL_TABLE, unroll_length, should_stop)
 
     def run(self, on_steps: Callable[[int], None] = lambda n: None,
@@ -49,8 +54,7 @@ class ImpalaActor:
         first = np.ones(num_envs, bool)
         state = network.initial_state(num_envs)
         returns, lengths = np.zeros(num_envs), np.zeros(num_envs, np.int64)
-        weights = unrolls.WeightsSubscriber(self.client, VARIABLE_TABLE, network.variables)
-        version = self.version = weights.pull()
+        version = self.version = self.pull()
         steps = 0
         try:
             while not self.should_stop():
@@ -65,14 +69,21 @@ class ImpalaActor:
                 lengths += 1
                 first = terminated | truncated
                 for i in np.flatnonzero(first):
+                    self.episode_returns.append(float(returns[i]))
+                    self.episodes += 1
                     on_episode(float(returns[i]), int(lengths[i]))
                     returns[i], lengths[i] = 0.0, 0
                 steps += 1
+                self.env_steps += num_envs
                 on_steps(num_envs)
                 if steps % (self.unroll_length * self.pull_period) == 0:
-                    version = self.version = weights.pull()
+                    version = self.version = self.pull()
         except WriterStopped:
             pass
+
+    def close(self):
+        """Closes the unroll writer."""
+        self.writer.close()
 
 
 class UnrollReports:
@@ -109,36 +120,3 @@ class UnrollReports:
         if self.finished:
             self.episodes.put(self.finished)
             self.finished = []
-
-
-def actor_process(config: str, address: str, actor_id: int, num_envs: int, unroll_length: int,
-                  pull_period: int, seed: int, stop, env_steps, episodes, writing=None):
-    """Entry point of one actor process (multiprocessing 'spawn'): rebuilds the agent from
-    the learner's gin config and acts until `stop` is set; reports back through
-    `env_steps`, `episodes` and `writing` (see UnrollReports)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from tfrainbow.runtime import quiet
-
-    quiet.filter_reverb_info()
-    import gin
-    import tensorflow as tf
-
-    from tfrainbow import envs, specs
-    from tfrainbow.runtime import builders, devices, train_impala  # noqa: F401  (gin)
-
-    devices.cpu_only()
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    tf.get_logger().setLevel("ERROR")
-    gin.parse_config(config)
-    tf.random.set_seed(seed + actor_id)
-    env = envs.make_vector_env(num_envs)
-    agent = builders.build_impala_agent(specs.specs_from_env(env))
-    client = train_impala.connect(address)
-
-    reports = UnrollReports(unroll_length * num_envs, env_steps, episodes, writing)
-    actor = ImpalaActor(env, agent, client, unroll_length, stop.is_set, pull_period,
-                        seed=seed + 1000 * actor_id)
-    actor.run(reports.on_steps, reports.on_episode)
-    reports.flush()
-    actor.writer.close()

@@ -1,6 +1,7 @@
 """One progress line every few seconds: env steps, episodes, recent return, speeds, ETA."""
 import sys
 import time
+from typing import Optional
 
 import numpy as np
 
@@ -20,7 +21,11 @@ class Progress:
         self.max_env_steps, self.interval_s, self.stream = max_env_steps, interval_s, stream
         self._start = self._last = time.monotonic()
         self._last_steps, self._last_updates = start_steps, start_updates
-        self._last_eval = ""
+
+    def restart(self, start_steps: int, start_updates: int):
+        """Rates from these counts (a resumed run's), from now."""
+        self._start = self._last = time.monotonic()
+        self._last_steps, self._last_updates = start_steps, start_updates
 
     def elapsed(self) -> float:
         """Seconds since the run started."""
@@ -34,9 +39,14 @@ class Progress:
         """Prints one line now."""
         print(text, file=self.stream, flush=True)
 
+    def say_timed(self, text: str):
+        """Prints one line now, after the run's elapsed time."""
+        self.say(f"[{_duration(self.elapsed())}] {text}")
+
     def update(self, env_steps: int, episodes: int, updates: int, recent_returns,
-               replay_size: int) -> dict:
-        """Prints a progress line; returns its figures (rates since the last line)."""
+               replay_size: int, last_eval: Optional[float] = None) -> dict:
+        """Prints a progress line (with the last evaluation's mean, if any); returns its
+        figures (rates since the last line)."""
         now = time.monotonic()
         dt = max(now - self._last, 1e-9)
         steps_per_s = (env_steps - self._last_steps) / dt
@@ -48,14 +58,8 @@ class Progress:
                else "--")
         self.say(f"[{_duration(self.elapsed())}] env steps {env_steps:,}/{self.max_env_steps:,}"
                  f" | episodes {episodes:,} | return (last 100) {mean_return:.1f}"
-                 f"{self._last_eval} | {steps_per_s:.0f} env steps/s | {updates_per_s:.0f} "
+                 f"{'' if last_eval is None else f' | eval {last_eval:.1f}'}"
+                 f" | {steps_per_s:.0f} env steps/s | {updates_per_s:.0f} "
                  f"updates/s | replay {replay_size:,} | ETA {eta}")
         return {"train/mean_return": mean_return, "speed/env_steps_per_s": steps_per_s,
                 "speed/updates_per_s": updates_per_s, "replay/size": float(replay_size)}
-
-    def eval(self, env_steps: int, result):
-        """Prints an evaluation result; later progress lines repeat its mean."""
-        self._last_eval = f" | eval {result.mean:.1f}"
-        self.say(f"[{_duration(self.elapsed())}] evaluation at {env_steps:,} env steps: mean "
-                 f"return {result.mean:.1f} +- {result.std:.1f} over {len(result.returns)} "
-                 "episodes (greedy policy)")

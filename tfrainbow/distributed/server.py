@@ -8,9 +8,8 @@ from typing import Dict, Optional
 import gin
 import reverb
 
-from tfrainbow import envs, specs
+from tfrainbow import builders, envs, specs
 from tfrainbow.errors import CheckpointMismatchError, first_line
-from tfrainbow.runtime import builders
 from tfrainbow.runtime.run_utils import writable_root_dir
 
 
@@ -27,7 +26,8 @@ class ReverbService:
                  checkpoint_interval_s: float = 300.0, log=print):
         self.root_dir = writable_root_dir(root_dir)
         self.checkpoint_interval_s, self.log = float(checkpoint_interval_s), log
-        tables = builders.server_tables(agent_kind, specs.specs_from_env(envs.make_env()))
+        tables = builders.builder_for(agent_kind).make_tables(
+            specs.specs_from_env(envs.make_env()))  # from the specs: no agent is built
         checkpoints = os.path.join(self.root_dir, "replay")
         try:
             self.server = reverb.Server(tables, port=int(port),

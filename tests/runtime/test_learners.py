@@ -8,7 +8,7 @@ from tfrainbow import specs
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.networks.encoders import MLPEncoder
 from tfrainbow.networks.q_networks import RainbowNetwork
-from tfrainbow.runtime.learner import Learner
+from tfrainbow.runtime.learners import Learner
 
 
 def batches(count, batch=8, seed=0):
@@ -25,8 +25,7 @@ def agent():
                          hidden_units=(16,), noisy=False)  # no noise: runs compare exactly
     return RainbowAgent(tf.TensorSpec([4], tf.float32),
                         specs.BoundedTensorSpec((), tf.int64, 0, 1), net,
-                        tf.keras.optimizers.Adam(1e-2), n_step=3,
-                        target_update_period=2).initialize()
+                        tf.keras.optimizers.Adam(1e-2), target_update_period=2).initialize()
 
 
 def dataset(samples):

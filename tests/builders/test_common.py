@@ -7,11 +7,11 @@ import tensorflow as tf
 from tests.runtime import tiny_run
 from tfrainbow import specs
 from tfrainbow.networks.precision import cpu_has_bf16
-from tfrainbow.runtime import builders
+from tfrainbow import builders
 
 
 def test_emulated_bf16_warns_once_per_process(monkeypatch, capsys):
-    monkeypatch.setattr(builders, "_warned_bf16", [])  # as in a fresh process
+    monkeypatch.setattr(builders.common, "_warned_bf16", [])  # as in a fresh process
     tiny_run.configure("ActorCriticNetwork.encoder = @MLPEncoder()",
                        "ImpalaAgent.optimizer = @tf.keras.optimizers.Adam()")
     env_specs = specs.specs_from_env(gym.make("CartPole-v1"))

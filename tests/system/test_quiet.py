@@ -2,10 +2,10 @@
 import subprocess
 import sys
 
-from tfrainbow.runtime import quiet
+from tfrainbow.system import quiet
 
 SCRIPT = """
-from tfrainbow.runtime import quiet
+from tfrainbow.system import quiet
 quiet.filter_reverb_info()
 import sys, reverb
 server = reverb.Server([reverb.Table.queue('q', 10)], port=None)
@@ -29,7 +29,7 @@ def test_installed_once_per_process():
     # Two filters in a row used to leave the outer pipe a writer, so the process took the
     # pump's 5 s join timeout to exit: IMPALA actors spawned from the benchmark scripts did
     # (the child re-runs the script, which installs the filter, then installs it again).
-    script = ("import sys, threading\nfrom tfrainbow.runtime import quiet\n"
+    script = ("import sys, threading\nfrom tfrainbow.system import quiet\n"
               "quiet.filter_reverb_info()\nquiet.filter_reverb_info()\n"
               "print(sum(t.name == 'stderr-filter' for t in threading.enumerate()))\n"
               "print('still on stderr', file=sys.stderr)\n")

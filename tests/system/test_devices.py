@@ -1,4 +1,4 @@
-"""runtime/devices.py, each case in a fresh process (devices are fixed once TF uses one).
+"""system/devices.py, each case in a fresh process (devices are fixed once TF uses one).
 Without a GPU the first case still holds (ops land on the CPU); on a GPU machine both are
 the real check: an actor sees no GPU, a learner's GPUs grow their memory."""
 import json
@@ -9,7 +9,7 @@ import sys
 CHECK = """
 import json
 import tensorflow as tf
-from tfrainbow.runtime import devices
+from tfrainbow.system import devices
 devices.{call}()
 x = tf.matmul(tf.ones([2, 2]), tf.ones([2, 2]))
 gpus = tf.config.list_physical_devices("GPU")

@@ -1,0 +1,1 @@
+"""Operating-system plumbing, apart from the run loops: quiet output, devices, loopback."""
