@@ -51,8 +51,9 @@ def main(argv):
         _, action_fn = load_policy(FLAGS.policy_dir)
         source = FLAGS.policy_dir
     else:
-        agent = builders.restore_rainbow_agent(FLAGS.root_dir, env_specs)
-        action_fn = lambda obs: agent.policy.action(obs).numpy()  # noqa: E731
+        builder, agent = builders.restore_agent(FLAGS.root_dir, env_specs)
+        policy = builder.make_policy(agent)
+        action_fn = lambda obs: policy.action(obs).numpy()  # noqa: E731
         source = f"{FLAGS.root_dir} (checkpoint after {int(agent.train_step):,} updates)"
     action_fn = epsilon_greedy(action_fn, specs.num_actions(env_specs.action_spec),
                                FLAGS.epsilon, seed=FLAGS.seed)

@@ -22,10 +22,10 @@ def main(argv):
 
     common.parse_gin(default_run_config=True)
     env_specs = specs.specs_from_env(envs.make_env())
-    agent = builders.restore_rainbow_agent(common.FLAGS.root_dir, env_specs)
+    builder, agent = builders.restore_agent(common.FLAGS.root_dir, env_specs)
     output = common.FLAGS.output_dir or os.path.join(common.FLAGS.root_dir, "policy")
     print(f"Exported the greedy policy after {int(agent.train_step):,} updates to "
-          f"{export_policy(agent.policy, output)}")
+          f"{export_policy(builder.make_policy(agent), output)}")
 
 
 if __name__ == "__main__":

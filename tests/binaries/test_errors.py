@@ -106,3 +106,65 @@ def test_missing_runs_policies_and_configs(tmp_path, binary, args, words):
     done = subprocess.run([sys.executable, "-m", f"binaries.{binary}", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=180)
     assert_one_line_error(done, *words)
+
+
+IMPALA_BINDINGS = [
+    "make_env.env_id = 'CartPole-v1'", "ActorCriticNetwork.encoder = @MLPEncoder()",
+    "MLPEncoder.hidden_units = (32,)", "ImpalaAgent.optimizer = @tf.keras.optimizers.Adam()",
+    "ImpalaTrainer.num_actors = 1", "UnrollConfig.envs_per_actor = 4",
+    "UnrollConfig.unroll_length = 10", "UnrollConfig.batch_size = 8",
+    "ImpalaTrainer.eval_interval = 1000000", "ImpalaTrainer.eval_episodes = 2",
+    "ImpalaTrainer.checkpoint_interval = 1000000", "ImpalaTrainer.log_interval_s = 1000.0",
+]
+
+
+def train_impala(root_dir, *bindings):
+    command = [sys.executable, "-m", "binaries.train_impala", f"--root_dir={root_dir}"] + [
+        f"--gin_bindings={b}" for b in IMPALA_BINDINGS + list(bindings)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+
+
+def all_checkpointed_values_finite(root):
+    import numpy as np
+    import tensorflow as tf
+
+    for index in sorted((root / "checkpoints").glob("ckpt-*.index")):
+        reader = tf.train.load_checkpoint(str(index)[:-len(".index")])
+        for name, dtype in reader.get_variable_to_dtype_map().items():
+            if dtype.is_floating and not np.isfinite(reader.get_tensor(name)).all():
+                return False
+    return True
+
+
+def test_impala_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    done = train_impala(tmp_path, "ImpalaTrainer.max_env_steps = 2000")
+    assert done.returncode == 0, done.stderr
+    before = {k: v for k, v in snapshot(tmp_path).items() if k.parts[0] == "checkpoints"}
+    # An entropy cost past float32's range makes the loss infinite at the first update.
+    done = train_impala(tmp_path, "ImpalaAgent.entropy_cost = 1e39",
+                        "ImpalaTrainer.max_env_steps = 20000")
+    assert_one_line_error(done, "The loss became NaN or infinite", "last good checkpoint",
+                          "ckpt-", "learning rate")
+    after = {k: v for k, v in snapshot(tmp_path).items() if k.parts[0] == "checkpoints"}
+    assert after == before
+    evaluated = subprocess.run([sys.executable, "-m", "binaries.evaluate",
+                                f"--root_dir={tmp_path}", "--num_episodes=3"], cwd=REPO,
+                               capture_output=True, text=True, timeout=300)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "mean return" in evaluated.stdout and "nan" not in evaluated.stdout
+
+
+@pytest.mark.parametrize("trainer", ["rainbow", "impala"])
+def test_weights_made_non_finite_by_an_update_are_never_checkpointed(tmp_path, trainer):
+    # A learning rate past float32's range: the first update's loss is finite, the weights
+    # it leaves are not. Neither a periodic nor the final checkpoint may keep them.
+    if trainer == "rainbow":
+        done = train(tmp_path, "tf.keras.optimizers.Adam.learning_rate = 1e39",
+                     "RainbowTrainer.checkpoint_interval = 100",
+                     "RainbowTrainer.max_env_steps = 2000")
+    else:
+        done = train_impala(tmp_path, "tf.keras.optimizers.Adam.learning_rate = 1e39",
+                            "ImpalaTrainer.checkpoint_interval = 100",
+                            "ImpalaTrainer.max_env_steps = 20000")
+    assert_one_line_error(done, "NaN or infinite", "last good checkpoint")
+    assert all_checkpointed_values_finite(tmp_path)

@@ -48,8 +48,8 @@ class RainbowAgent(tf.Module):
       epsilon_greedy, epsilon_decay_period: exploration of the collect policy when the
         network is not noisy: epsilon decays linearly from 1 to `epsilon_greedy` over
         `epsilon_decay_period` updates (0: constant).
-      jit_compile: compile the train step with XLA. Off by default: measured on this 2-core
-        CPU, XLA was slower (see `benchmarks/` and ../shared/BENCHMARKS.md).
+      jit_compile: compile the train step with XLA. Off by default: on the CPUs measured,
+        XLA was slower (benchmarks/jit_compile.py).
       jit_compile_actor: compile the collect policy's per-step call (what actors run) with
         XLA: faster for small MLPs, slower for the Nature CNN on CPU (see
         GreedyPolicy.compiled_action).

@@ -1,6 +1,5 @@
 """Rainbow's builder: the agent, the prioritized replay table, the n-step writers, the
 learner and the actor, from one config (ReplayConfig), for the one-process and split runs."""
-import os
 from typing import Callable, Optional
 
 import gin
@@ -11,7 +10,7 @@ from tfrainbow import specs as specs_lib
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.builders.common import (REPLAY_TABLE, VARIABLE_TABLE, AgentBuilder,
                                        variable_specs, warn_if_bf16_emulated)
-from tfrainbow.errors import ConfigError, MissingRunError
+from tfrainbow.errors import ConfigError
 from tfrainbow.networks.precision import precision_scope
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, weights, writers
@@ -190,17 +189,3 @@ class RainbowBuilder(AgentBuilder):
         return Actor(env, agent.collect_policy, actor_writers, should_stop, seed=seed,
                      env_steps=env_steps,
                      episodes=episodes, pull=pull, pull_period=self.config.pull_period)
-
-
-
-def restore_rainbow_agent(root_dir: str, env_specs: specs_lib.EnvSpecs) -> RainbowAgent:
-    """The agent of a run (built from the parsed gin) with root_dir's latest checkpoint."""
-    checkpoint_dir = os.path.join(root_dir, "checkpoints")
-    latest = tf.train.latest_checkpoint(checkpoint_dir)
-    if latest is None:
-        raise MissingRunError(f"No checkpoint in {checkpoint_dir}: train first with "
-                              f"`python -m binaries.train_rainbow --root_dir={root_dir}`.")
-    agent = build_rainbow_agent(env_specs)
-    status = tf.train.Checkpoint(agent=agent).restore(latest)
-    status.expect_partial().assert_existing_objects_matched()
-    return agent

@@ -7,9 +7,8 @@ class FlatCall:
     """Calls a concrete function with its inputs flattened by `tf.nest` (composites such as
     a dataset iterator expanded to their tensors) and passed straight to the function
     (`ConcreteFunction._call_flat`, TF 2.15, which the stack pins): no per-call signature
-    binding, ~150 of ~740 us per call of the IMPALA actors' step on this 2-core CPU (1 TF
-    thread, as in an actor process), ~0.7 of ~3.8 ms CPU per IMPALA CartPole update taking
-    its iterator. Outputs keep their structure. Inputs are not checked against the
+    binding, which is a visible part of a small network's call (an actor's step, an IMPALA
+    CartPole update taking its iterator; benchmarks/README.md). Outputs keep their structure. Inputs are not checked against the
     signature: they must be tensors (or iterators) of its shapes and dtypes, as the
     callers' own are."""
 

@@ -12,10 +12,8 @@ class _CompiledAction:
         (a tensor in, actions [batch_size] out, no signature matching per call: FlatCall),
         compiled with XLA when the policy was built with `jit_compile=True`: the actors'
         per-step call. `action` itself stays a plain graph function: SavedModels export it.
-
-        Measured on a 2-core CPU, a noisy dueling C51 policy, one call: CartPole MLP 1.1-1.6
-        ms as `action`, 0.9-1.1 ms as a concrete function, 0.4-0.6 ms with XLA; Nature CNN,
-        8 frames, 4.6 ms as `action` but 7.0 ms with XLA (so XLA is a per-config choice)."""
+        XLA is a per-config choice: it made the CartPole MLP's call faster and the Nature
+        CNN's slower on the CPUs measured (benchmarks/README.md)."""
         spec = self.action.input_signature[0]
         fixed = tf.TensorSpec([batch_size] + spec.shape.as_list()[1:], spec.dtype)
         function = tf.function(self._action, jit_compile=self.jit_compile)

@@ -47,9 +47,8 @@ class UnrollWriter:
 
     The steps of an unroll are written in place into numpy columns and go to Reverb as one
     append of whole [T (+1), E, ...] columns and one item: Reverb's per-append cost is
-    Python, so one append per unroll instead of one per step (IMPALA CartPole, 2 actors,
-    with the subscriber below: learner-consumed env steps 46% -> 54% of the raw rate,
-    medians of 3 rounds); in place rather than stacked per unroll: ~30% less writer CPU.
+    Python, so one append per unroll instead of one per step; in place rather than
+    stacked per unroll, so no arrays are made per step (benchmarks/README.md).
 
     Per vector step: `observe(observation [E, ...], first [E], core_state)` then
     `act(action [E], logits [E, A], reward [E], terminated [E], truncated [E],

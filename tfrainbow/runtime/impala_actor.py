@@ -90,8 +90,8 @@ class UnrollReports:
     """An actor process's reports to the learner: env steps into the shared counter
     `env_steps` and finished episodes into the queue `episodes` as one list of (return,
     length), once per unroll (`steps_per_unroll` env steps over all envs) rather than per
-    step: a lock per step and a pickled message per episode were ~4% of an actor's py-spy
-    samples. `writing` (a shared counter, optional) goes up by one after the first unroll."""
+    step (a lock per step and a pickled message per episode showed in an actor's
+    profile; benchmarks/README.md). `writing` (a shared counter, optional) goes up by one after the first unroll."""
 
     def __init__(self, steps_per_unroll: int, env_steps, episodes, writing=None):
         self.steps_per_unroll = int(steps_per_unroll)

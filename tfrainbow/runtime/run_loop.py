@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from tfrainbow import envs, specs
 from tfrainbow.agents.base import NON_FINITE_LOSS
+from tfrainbow.builders import write_run_file
 from tfrainbow.errors import NonFiniteLossError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
@@ -74,6 +75,7 @@ class RunLoop:
         self.resumed = self.manager.latest_checkpoint is not None
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(gin.config_str())
+        write_run_file(self.root_dir, builder)
         self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
         self._checked = list(self.agent.network.variables) + [
             v for v in self.builder_state.values() if v.dtype.is_floating]
@@ -152,7 +154,7 @@ class RunLoop:
     def _diverge(self, what: str):
         self.diverged = True
         raise NonFiniteLossError(
-            f"{what.capitalize()} at update {int(self.agent.train_step):,}: training stopped "
+            f"{what[0].upper()}{what[1:]} at update {int(self.agent.train_step):,}: training stopped "
             f"and the last good checkpoint ({self.manager.latest_checkpoint or 'none yet'}) "
             "was kept; lower the learning rate or check the rewards.")
 
