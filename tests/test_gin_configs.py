@@ -44,6 +44,17 @@ EXPECTED = {
         "num_atoms": 51, "v_min": -10.0, "v_max": 10.0, "clip_rewards": True,
         "max_env_steps": 100000, "frame_stack": 4, "envs_per_actor": 1,
     },
+    "rainbow/minatar.gin": {
+        "env_id": "MinAtar/Breakout-v0", "num_atoms": 51, "v_min": -100.0, "v_max": 100.0,
+        "dueling": True, "noisy": True, "distributional": True, "sigma0": 0.5,
+        "gamma": 0.99, "n_step": 3, "double": True, "target_update_period": 250,
+        "learning_rate": 1e-4, "adam_epsilon": 3.125e-4, "optimizer": "FusedAdam",
+        "prioritized": True, "priority_exponent": 0.5, "importance_exponent": 0.5,
+        "importance_final_exponent": 0.5, "batch_size": 32, "max_size": 100000,
+        "min_size": 1000, "updates_per_transition": 0.25, "hidden_units": (),
+        "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", ()),
+        "envs_per_actor": 1, "precision": "float32",
+    },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
@@ -88,6 +99,10 @@ def built_values(agent, env):
         "max_env_steps": trainer.get("max_env_steps"),
         "updates_per_transition": replay.updates_per_transition,
         "importance_exponent": replay.importance_exponent, "clip_rewards": replay.clip_rewards,
+        "importance_final_exponent": replay.importance_final_exponent,
+        "encoder": type(net.encoder).__name__,
+        "conv": tuple(getattr(net.encoder, k, None) for k in (
+            "filters", "kernel_sizes", "strides", "padding", "hidden_units")),
         "frame_stack": replay.frame_stack, "updates_per_call": replay.updates_per_call,
         "hidden_units": net._config["hidden_units"],
         "shared_hidden": net._config["shared_hidden"], "precision": net.dtype_policy.name,

@@ -20,3 +20,11 @@ def test_importance_weights_match_the_formula(probabilities, size, beta):
 @pytest.mark.parametrize("step, expected_beta", [(0, 0.4), (50, 0.7), (100, 1.0), (500, 1.0)])
 def test_beta_anneals_linearly_to_one(step, expected_beta):
     assert float(prioritized.annealed_beta(step, 0.4, 100)) == pytest.approx(expected_beta)
+
+
+@pytest.mark.parametrize("step, anneal, final, expected_beta", [
+    (0, 100, 0.5, 0.5), (70, 100, 0.5, 0.5), (50, 100, 0.8, 0.6),  # 0.4 -> 0.8: half way
+    (0, 0, 1.0, 1.0), (0, 0, 0.5, 0.5)])  # no annealing: the final exponent throughout
+def test_beta_anneals_to_its_final_value(step, anneal, final, expected_beta):
+    got = prioritized.annealed_beta(step, 0.4 if final != 0.5 else 0.5, anneal, final)
+    assert float(got) == pytest.approx(expected_beta)

@@ -49,8 +49,9 @@ class ReplayConfig:
       n_step: n of the multi-step returns the writers build (1: off; Hessel et al. 2018: 3).
       gamma: the discount of those returns (the agent bootstraps with the stored gamma^n).
       prioritized: prioritized replay on (Schaul et al. 2016) or uniform.
-      priority_exponent: omega; importance_exponent: beta0, annealed to 1 over
-        `importance_anneal_updates` updates; priority_floor: the least priority written.
+      priority_exponent: omega; importance_exponent: beta0, annealed to
+        `importance_final_exponent` (1, Schaul et al.) over `importance_anneal_updates`
+        updates; priority_floor: the least priority written.
       error_buffer: how far (in sampled items) the ratio may drift before a side blocks;
         None: a few batches (see tables.rate_limiter).
       clip_rewards: clip rewards to [-1, 1] in the stored n-step returns (Atari training);
@@ -68,6 +69,7 @@ class ReplayConfig:
                  updates_per_transition: float = 1.0, n_step: int = 3, gamma: float = 0.99,
                  prioritized: bool = True, priority_exponent: float = 0.5,
                  importance_exponent: float = 0.4, importance_anneal_updates: int = 100_000,
+                 importance_final_exponent: float = 1.0,
                  priority_floor: float = 1e-3, error_buffer: Optional[float] = None,
                  clip_rewards: bool = False, frame_stack: int = 1, updates_per_call: int = 1,
                  envs_per_actor: int = 1, publish_period: int = 100, pull_period: int = 100):
@@ -96,6 +98,7 @@ class ReplayConfig:
         self.prioritized, self.priority_exponent = bool(prioritized), float(priority_exponent)
         self.importance_exponent = float(importance_exponent)
         self.importance_anneal_updates = int(importance_anneal_updates)
+        self.importance_final_exponent = float(importance_final_exponent)
         self.priority_floor = float(priority_floor)
         self.error_buffer = error_buffer
         self.clip_rewards = bool(clip_rewards)
@@ -131,7 +134,8 @@ class ReplayConfig:
                    if self.prioritized else None)
         return Learner(agent, dataset, updater, beta0=self.importance_exponent,
                        beta_anneal_updates=self.importance_anneal_updates,
-                       max_priority=max_priority, updates_per_call=self.updates_per_call)
+                       max_priority=max_priority, updates_per_call=self.updates_per_call,
+                       beta_final=self.importance_final_exponent)
 
 
 def new_max_priority() -> tf.Variable:

@@ -8,11 +8,16 @@ from tfrainbow.errors import ConfigError, UnknownEnvironmentError  # noqa: F401
 @gin.configurable
 def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
     """gymnasium.make(env_id) with one clear error for an unknown id. ALE ids get the
-    standard Atari preprocessing (tfrainbow.envs.atari, evaluation settings by default)."""
+    standard Atari preprocessing (tfrainbow.envs.atari, evaluation settings by default);
+    MinAtar ids (tfrainbow.envs.minatar) are registered on first use."""
     if env_id.startswith("ALE/"):
         import ale_py  # registers the ALE/ ids
 
         gym.register_envs(ale_py)
+    elif env_id.startswith("MinAtar/"):
+        from tfrainbow.envs import minatar
+
+        minatar.register()
     try:
         if env_id.startswith("ALE/") and env_id in gym.registry:
             from tfrainbow.envs import atari
@@ -23,7 +28,7 @@ def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
         if env_id not in gym.registry:
             raise UnknownEnvironmentError(
                 f"Unknown environment id {env_id!r} ({error}): use a registered gymnasium id "
-                "such as 'CartPole-v1' or 'ALE/Pong-v5'.") from error
+                "such as 'CartPole-v1', 'ALE/Pong-v5' or 'MinAtar/Breakout-v0'.") from error
         raise
 
 

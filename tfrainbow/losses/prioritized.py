@@ -13,9 +13,11 @@ def importance_weights(probabilities, table_size, beta):
     return tf.cast(weights / tf.reduce_max(weights), tf.float32)
 
 
-def annealed_beta(step, beta0: float, anneal_steps: int):
-    """beta linearly from beta0 to 1 over `anneal_steps` updates, then 1 (Schaul et al.)."""
+def annealed_beta(step, beta0: float, anneal_steps: int, beta_final: float = 1.0):
+    """beta linearly from beta0 to beta_final (1: Schaul et al.) over `anneal_steps`
+    updates, then beta_final (anneal_steps <= 0: beta_final from the start). beta_final =
+    beta0 keeps it constant (Dopamine's Rainbow: 0.5, the 1 / sqrt(P) weights)."""
     if anneal_steps <= 0:
-        return tf.constant(1.0)
+        return tf.constant(float(beta_final))
     fraction = tf.minimum(tf.cast(step, tf.float32) / float(anneal_steps), 1.0)
-    return beta0 + fraction * (1.0 - beta0)
+    return beta0 + fraction * (beta_final - beta0)

@@ -4,6 +4,8 @@ from typing import Sequence
 import gin
 import tensorflow as tf
 
+from tfrainbow.errors import ConfigError
+
 
 @gin.configurable
 class MLPEncoder(tf.keras.layers.Layer):
@@ -94,3 +96,51 @@ class ImpalaResNet(tf.keras.layers.Layer):
             for layer in section:
                 x = layer(x)
         return self._dense(self._flatten(tf.nn.relu(x)))
+
+
+@gin.configurable
+class ConvEncoder(tf.keras.layers.Layer):
+    """ReLU convolutions, flatten, then optional ReLU dense layers: [B, H, W, C] -> [B, F].
+
+    Layer i has filters[i] output channels, a kernel_sizes[i] square kernel and strides[i];
+    `padding` ('same' or 'valid') for all. Boolean (MinAtar) or float observations are cast
+    to the compute dtype; uint8 frames are scaled to [0, 1], as NatureCNN does. MinAtar's
+    network (Young & Tian 2019) is filters=(16,), kernel_sizes=(3,), strides=(1,), 'same'.
+    """
+
+    def __init__(self, filters: Sequence[int] = (16,), kernel_sizes: Sequence[int] = (3,),
+                 strides: Sequence[int] = (1,), padding: str = "same",
+                 hidden_units: Sequence[int] = (), **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_sizes = tuple(map(int, filters)), tuple(map(int, kernel_sizes))
+        self.strides, self.padding = tuple(map(int, strides)), str(padding).lower()
+        self.hidden_units = tuple(map(int, hidden_units))
+        if not (len(self.filters) == len(self.kernel_sizes) == len(self.strides)):
+            raise ConfigError(f"ConvEncoder needs one kernel size and stride per layer: got "
+                              f"filters {self.filters}, kernel_sizes {self.kernel_sizes}, "
+                              f"strides {self.strides}.")
+        if self.padding not in ("same", "valid"):
+            raise ConfigError(f"ConvEncoder.padding must be 'same' or 'valid', got {padding!r}.")
+        self._convs = [tf.keras.layers.Conv2D(f, k, strides=s, padding=self.padding,
+                                              activation="relu", name=f"conv_{i}")
+                       for i, (f, k, s) in enumerate(zip(self.filters, self.kernel_sizes,
+                                                         self.strides))]
+        self._flatten = tf.keras.layers.Flatten()
+        self._dense_layers = [tf.keras.layers.Dense(h, activation="relu", name=f"dense_{i}")
+                              for i, h in enumerate(self.hidden_units)]
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_sizes": self.kernel_sizes, "strides": self.strides,
+                "padding": self.padding, "hidden_units": self.hidden_units}
+
+    def call(self, observations, training=None):
+        x = tf.cast(observations, self.compute_dtype)  # [B, H, W, C]; bool -> 0 / 1
+        if observations.dtype == tf.uint8:
+            x = x / 255.0
+        for layer in self._convs:
+            x = layer(x)
+        x = self._flatten(x)  # [B, H' W' filters[-1]]
+        for layer in self._dense_layers:
+            x = layer(x)
+        return x

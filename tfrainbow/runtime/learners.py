@@ -19,7 +19,8 @@ class Learner:
       agent: a RainbowAgent (initialized).
       dataset: batches of ReplaySample(info, Transition), from `transition_dataset`.
       priority_updater: a PriorityUpdater, or None for uniform replay (no weights then).
-      beta0, beta_anneal_updates: importance-sampling exponent, annealed to 1.
+      beta0, beta_anneal_updates, beta_final: importance-sampling exponent, annealed from
+        beta0 to beta_final (1 in Schaul et al.; beta0 keeps it constant).
       updates_per_call: updates inside one compiled call (an in-graph loop over the
         prefetched batches), so the per-call dispatch is paid once for all of them.
     """
@@ -27,10 +28,12 @@ class Learner:
     def __init__(self, agent, dataset: tf.data.Dataset,
                  priority_updater: Optional[datasets.PriorityUpdater] = None,
                  beta0: float = 0.4, beta_anneal_updates: int = 100_000,
-                 max_priority: Optional[tf.Variable] = None, updates_per_call: int = 1):
+                 max_priority: Optional[tf.Variable] = None, updates_per_call: int = 1,
+                 beta_final: float = 1.0):
         self.agent, self.dataset = agent, dataset
         self.priority_updater = priority_updater
         self.beta0, self.beta_anneal_updates = float(beta0), int(beta_anneal_updates)
+        self.beta_final = float(beta_final)
         # The highest priority seen: new items enter at it (Reverb does not expose the max).
         self.max_priority = max_priority if max_priority is not None else tf.Variable(
             1.0, dtype=tf.float64, trainable=False, name="max_priority")
@@ -70,7 +73,7 @@ class Learner:
         if self.priority_updater is None:
             return self.agent.train(sample.data)
         beta = prioritized.annealed_beta(self.agent.train_step, self.beta0,
-                                      self.beta_anneal_updates)
+                                         self.beta_anneal_updates, self.beta_final)
         weights = prioritized.importance_weights(sample.info.probability, sample.info.table_size,
                                               beta)
         loss_info = self.agent.train(sample.data, weights)

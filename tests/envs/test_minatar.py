@@ -1,0 +1,67 @@
+"""MinAtar ids work with nothing imported by the user, and their boolean observations go
+compactly (bool) through replay and into the network."""
+import gin
+import numpy as np
+import pytest
+import reverb
+import tensorflow as tf
+
+from tfrainbow import builders, envs, specs
+from tfrainbow.envs import minatar
+from tfrainbow.replay import datasets
+
+CHANNELS = {"Asterix": 4, "Breakout": 4, "Freeway": 7, "Seaquest": 10, "SpaceInvaders": 6}
+
+
+@pytest.mark.parametrize("game", minatar.GAMES)
+@pytest.mark.parametrize("version, actions", [("v0", 6), ("v1", None)])
+def test_minatar_ids_make_boolean_envs(game, version, actions):
+    env = envs.make_env(f"MinAtar/{game}-{version}")
+    obs, _ = env.reset(seed=3)
+    assert obs.dtype == np.bool_ and obs.shape == (10, 10, CHANNELS[game])
+    spec = specs.specs_from_env(env)
+    assert spec.observation_spec.dtype == tf.bool
+    if actions:  # v0: the full set; v1: the game's minimal set, at most 6
+        assert env.action_space.n == actions
+    assert 1 <= env.action_space.n <= 6
+    again, _ = envs.make_env(f"MinAtar/{game}-{version}").reset(seed=3)
+    np.testing.assert_array_equal(obs, again)  # seeded resets are reproducible
+    env.close()
+
+
+def test_minatar_vector_env_steps_in_batches():
+    vector = envs.make_vector_env(3, env_fn=lambda: envs.make_env("MinAtar/Seaquest-v0"))
+    obs, _ = vector.reset(seed=0)
+    assert obs.shape == (3, 10, 10, 10) and obs.dtype == np.bool_
+    obs, rewards, terminated, truncated, info = vector.step(np.zeros(3, np.int64))
+    assert obs.shape == (3, 10, 10, 10) and rewards.shape == (3,)
+    vector.close()
+
+
+def test_boolean_observations_through_replay_and_the_network(tmp_path):
+    gin.clear_config()
+    gin.add_config_file_search_path(".")
+    gin.parse_config_files_and_bindings(["gin/rainbow/minatar.gin"], [
+        "ReplayConfig.min_size = 32", "make_env.env_id = 'MinAtar/Breakout-v0'"])
+    builder = builders.builder_for("rainbow")
+    env = envs.make_vector_env(1)
+    env_specs = specs.specs_from_env(env)
+    tables = builder.make_tables(env_specs)
+    replay_signature = tables[0].info.signature
+    assert replay_signature.observation.dtype == tf.bool  # stored as bool, never float32
+    server = reverb.Server(tables, port=None)
+    address = f"localhost:{server.port}"
+    client = reverb.Client(address)
+    agent = builder.make_agent(env_specs)
+    state = builder.make_state()
+    steps = [0]
+    actor = builder.make_actor(env, agent, client, state, lambda: steps[0] >= 64, seed=0)
+    actor.run(on_steps=lambda n: steps.__setitem__(0, steps[0] + n))
+    actor.close()
+    sample = next(iter(datasets.transition_dataset(address, "replay", 8)))
+    assert sample.data.observation.dtype == tf.bool
+    assert sample.data.observation.shape == (8, 10, 10, 4)
+    info = agent.train(sample.data)  # the network casts them
+    assert np.isfinite(float(info.loss))
+    server.stop()
+    gin.clear_config()

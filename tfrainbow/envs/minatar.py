@@ -1,0 +1,19 @@
+"""MinAtar (Young & Tian 2019): 10x10 versions of five Atari games, boolean observations
+[10, 10, C] with one channel per kind of object, no frame skip (a frame is an env step).
+
+`MinAtar/<Game>-v0` plays the full action set of 6 (as MinAtar's `Environment`, Revisiting
+Rainbow and Dopamine do), `-v1` the game's minimal set; both keep MinAtar's defaults of
+sticky actions (p = 0.1) and difficulty ramping. The ids are registered on first use, so
+`make_env("MinAtar/Breakout-v0")` needs no import by the user.
+"""
+import gymnasium as gym
+
+GAMES = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
+
+
+def register():
+    """Registers the MinAtar/... gymnasium ids (minatar's own registration), once."""
+    if "MinAtar/Breakout-v0" not in gym.registry:
+        from minatar import gym as minatar_gym
+
+        minatar_gym.register_envs()
