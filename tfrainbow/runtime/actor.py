@@ -71,11 +71,11 @@ class Actor:
         except WriterStopped:
             pass
 
-    def start(self):
+    def start(self, on_episode: Callable[[float, int], None] = lambda r, n: None):
         """Runs in a background thread; an exception is kept in `self.error`."""
         def target():
             try:
-                self.run()
+                self.run(on_episode=on_episode)
             except BaseException as error:  # surfaced by the caller, never swallowed
                 self.error = error
 

@@ -25,6 +25,7 @@ from tfrainbow.builders import write_run_file
 from tfrainbow.errors import NonFiniteLossError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
+from tfrainbow.runtime.episode_log import EpisodeLog
 from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
 from tfrainbow.runtime.run_utils import (install_stop_signals, restore_latest,
                                          writable_root_dir, write_results)
@@ -77,6 +78,7 @@ class RunLoop:
             f.write(gin.config_str())
         write_run_file(self.root_dir, builder)
         self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
+        self.episode_log = EpisodeLog(self.root_dir)  # trainers record their actors' episodes
         self._checked = list(self.agent.network.variables) + [
             v for v in self.builder_state.values() if v.dtype.is_floating]
         self.diverged = False
@@ -148,6 +150,7 @@ class RunLoop:
         self.before_save()
         if not all_finite(self._checked):
             self._diverge("the weights became NaN or infinite")
+        self.episode_log.flush()
         self.manager.save(checkpoint_number=self.count())
         self.after_save()
 

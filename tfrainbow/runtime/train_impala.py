@@ -116,6 +116,8 @@ class ImpalaTrainer(RunLoop):
             except queue.Empty:
                 break
             self._returns.extend(ret for ret, _ in finished)
+            for ret, length in finished:  # at the counter's env steps (within an unroll)
+                self.episode_log.record(self._env_steps.value, ret, length)
             del self._returns[:-100]
             self._num_episodes += len(finished)
         return info

@@ -114,7 +114,8 @@ class RainbowTrainer(RunLoop):
         return info
 
     def start_acting(self):
-        self.actor.start()
+        log, actor = self.episode_log, self.actor
+        actor.start(on_episode=lambda ret, length: log.record(actor.env_steps + 1, ret, length))
 
     def stop_acting(self):
         self.stop.set()

@@ -1,0 +1,88 @@
+"""Resumable benchmark suites: one run directory per (game, seed), each trained by
+`binaries.train_rainbow` in its own process (a killed or stopped run resumes from its
+checkpoint when the suite is started again; a finished one is kept and not rerun)."""
+import json
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+from typing import List, Optional
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+SUITE_FILE = "suite.json"  # in a run directory: the suite's own record (wall-clock so far)
+
+
+def machine() -> str:
+    """The CPU these figures come from (every figure says it)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        model = next(line.split(":", 1)[1].strip() for line in text.splitlines()
+                     if line.startswith("model name"))
+        bf16 = ", AVX512_BF16" if "avx512_bf16" in text else ""
+    except (OSError, StopIteration):
+        model, bf16 = platform.processor() or "unknown CPU", ""
+    return f"{model}, {os.cpu_count()} cores{bf16}"
+
+
+def finished(run_dir: str, env_steps: int) -> Optional[dict]:
+    """The run's results.json if it went the whole `env_steps`, else None."""
+    path = os.path.join(run_dir, "results.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        results = json.load(f)
+    done = not results.get("interrupted") and results.get("env_steps", 0) >= env_steps
+    return results if done else None
+
+
+def suite_record(run_dir: str) -> dict:
+    """What the suite recorded of a run so far ({} before its first sitting)."""
+    path = os.path.join(run_dir, SUITE_FILE)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str]) -> dict:
+    """Trains (or resumes) the run in run_dir to env_steps in a process of its own; adds the
+    sitting's wall-clock to run_dir/suite.json. Returns the run's results."""
+    os.makedirs(run_dir, exist_ok=True)
+    command = [sys.executable, "-m", "binaries.train_rainbow", f"--gin_file={gin_file}",
+               f"--root_dir={run_dir}",
+               f"--gin_bindings=RainbowTrainer.max_env_steps = {env_steps}"] + [
+        f"--gin_bindings={b}" for b in bindings]
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=REPO)
+    record = suite_record(run_dir)
+    record["wall_clock_s"] = round(record.get("wall_clock_s", 0.0) + time.monotonic() - start, 1)
+    record["sittings"] = record.get("sittings", 0) + 1
+    record.setdefault("machines", [])
+    if machine() not in record["machines"]:
+        record["machines"].append(machine())
+    with open(os.path.join(run_dir, SUITE_FILE), "w") as f:
+        json.dump(record, f, indent=2)
+    if done.returncode != 0:
+        raise SystemExit(f"error: the run in {run_dir} failed (exit {done.returncode}); "
+                         "start the suite again to resume it.")
+    return finished(run_dir, env_steps) or {}
+
+
+def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of) -> dict:
+    """Each (name, seed) of `runs` finished or trained: {(name, seed): (run_dir, results)}.
+    `bindings_of(name, seed)` gives the run's gin bindings."""
+    out = {}
+    for name, seed in runs:
+        run_dir = os.path.join(runs_dir, f"{name}-seed{seed}")
+        results = finished(run_dir, env_steps)
+        if results is not None:
+            print(f"{name} seed {seed}: finished earlier, kept ({run_dir}).", flush=True)
+        else:
+            print(f"{name} seed {seed}: training to {env_steps:,} env steps in {run_dir} "
+                  "(resumes from its checkpoint if it has one).", flush=True)
+            results = train(run_dir, gin_file, env_steps, bindings_of(name, seed))
+        out[(name, seed)] = (run_dir, results)
+    return out

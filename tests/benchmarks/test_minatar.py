@@ -1,0 +1,43 @@
+"""benchmarks/minatar.py: the per-window metric against a hand-made episode log, and the
+suite's resume logic (a finished run is kept, an unfinished one is not)."""
+import json
+
+from benchmarks import minatar, suite
+from tfrainbow.runtime.episode_log import EpisodeLog, read_episodes
+
+
+def test_window_means_of_a_hand_made_log(tmp_path):
+    log = EpisodeLog(str(tmp_path))
+    # (env steps at the episode's end, return, length), windows of 100 env steps
+    for row in [(40, 1.0, 40), (100, 3.0, 60), (101, 10.0, 1), (250, 20.0, 149),
+                (260, 30.0, 10)]:
+        log.record(*row)
+    log.flush()
+    log.record(390, 7.0, 130)
+    log.flush()  # appended after the first flush, one header
+    episodes = read_episodes(str(tmp_path))
+    assert episodes == [(40, 1.0, 40), (100, 3.0, 60), (101, 10.0, 1), (250, 20.0, 149),
+                        (260, 30.0, 10), (390, 7.0, 130)]
+    # step 100 ends the first window [1, 100]; 101 opens the second; none in the fourth
+    assert minatar.window_means(episodes, 100, 5) == [2.0, 10.0, 25.0, 7.0, None]
+
+
+def test_summary_over_seeds_skips_missing_windows():
+    summary = minatar.summarize({0: [1.0, 3.0, None], 1: [3.0, None, None]})
+    assert summary == {"mean": [2.0, 3.0, None], "std": [1.0, 0.0, None]}
+
+
+def test_a_finished_run_is_kept_and_an_unfinished_one_is_not(tmp_path):
+    run = tmp_path / "Breakout-seed0"
+    assert suite.finished(str(run), 1000) is None  # never started
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps({"env_steps": 600, "interrupted": True}))
+    assert suite.finished(str(run), 1000) is None  # stopped part way: resumed next time
+    (run / "results.json").write_text(json.dumps({"env_steps": 1000, "interrupted": False,
+                                                  "eval_mean_return": 5.0}))
+    assert suite.finished(str(run), 1000)["eval_mean_return"] == 5.0
+    assert suite.finished(str(run), 2000) is None  # a larger budget trains on
+    calls = []
+    runs = suite.run_all([("Breakout", 0)], "gin/rainbow/minatar.gin", 1000, str(tmp_path),
+                         lambda game, seed: calls.append((game, seed)) or [])
+    assert calls == [] and runs[("Breakout", 0)][1]["eval_mean_return"] == 5.0
