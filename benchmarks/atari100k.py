@@ -1,66 +1,57 @@
 """Atari-100k: data-efficient Rainbow (gin/rainbow/atari100k.gin) on a list of games, each
 trained for --env_steps agent steps (100k = 400k frames) and evaluated greedily under the
-standard protocol, printed beside the published data-efficient Rainbow scores.
+standard protocol (100 episodes side by side on one AtariVectorEnv), printed beside the
+published data-efficient Rainbow scores with the human-normalized mean and median.
 
-    python benchmarks/atari100k.py --games=Pong,Breakout,Boxing --seeds=0,1 \
-        --env_steps=100000 --eval_episodes=100 --out=runs/atari100k
+    python benchmarks/atari100k.py --games=Pong,Breakout,Boxing,Freeway --seeds=0
 
-Writes OUT/GAME-sSEED/ (a normal run directory) and OUT/summary.json.
+Resumable, one game at a time: a finished (game, seed) under --runs_dir is kept and not
+rerun, an unfinished one resumes from its checkpoint. Writes --out (JSON).
 """
 import argparse
 import json
 import os
 import pathlib
 import statistics
-import time
+import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import gin  # noqa: E402
-
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from benchmarks import suite  # noqa: E402
 from tfrainbow.envs.atari_scores import (DATA_EFFICIENT_RAINBOW,  # noqa: E402
                                          human_normalized, summarize)
-from tfrainbow import builders  # noqa: E402,F401  (gin registrations)
-from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
-
-
-def train_and_evaluate(game: str, seed: int, args) -> dict:
-    gin.clear_config()
-    gin.add_config_file_search_path(str(REPO))
-    gin.parse_config_files_and_bindings([str(REPO / "gin/rainbow/atari100k.gin")], [
-        f"make_env.env_id = 'ALE/{game}-v5'",
-        f"RainbowTrainer.max_env_steps = {args.env_steps}",
-        f"RainbowTrainer.eval_interval = {10 * args.env_steps}",  # evaluated once, at the end
-        f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
-        f"RainbowTrainer.seed = {seed}",
-        f"RainbowTrainer.log_interval_s = {args.log_interval_s}",
-    ] + list(args.gin_bindings))
-    start = time.monotonic()
-    results = RainbowTrainer(os.path.join(args.out, f"{game}-s{seed}")).run()
-    score = results["eval_mean_return"]
-    return {"game": game, "seed": seed, "env_steps": results["env_steps"],
-            "updates": results["updates"], "return": score,
-            "hns": human_normalized(game, score),
-            "wall_clock_s": round(time.monotonic() - start, 1)}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", default="Pong,Breakout,Boxing")
+    parser.add_argument("--games", default="Pong,Breakout,Boxing,Freeway")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--env_steps", type=int, default=100_000)
     parser.add_argument("--eval_episodes", type=int, default=100)
     parser.add_argument("--log_interval_s", type=float, default=60.0)
     parser.add_argument("--gin_bindings", action="append", default=[])
-    parser.add_argument("--out", default="runs/atari100k")
+    parser.add_argument("--runs_dir", default="runs/atari100k")
+    parser.add_argument("--out", default="benchmarks/results/atari100k_rainbow.json")
     args = parser.parse_args()
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows = [train_and_evaluate(game, seed, args) for game in games for seed in seeds]
-
+    runs = suite.run_all(
+        [(g, s) for g in games for s in seeds], "gin/rainbow/atari100k.gin", args.env_steps,
+        args.runs_dir, lambda game, seed: [
+            f"make_env.env_id = 'ALE/{game}-v5'",
+            f"RainbowTrainer.eval_interval = {10 * args.env_steps}",  # once, at the end
+            f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
+            f"RainbowTrainer.seed = {seed}",
+            f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings)
+    rows = []
+    for (game, seed), (run_dir, results) in runs.items():
+        score = results["eval_mean_return"]
+        rows.append({"game": game, "seed": seed, "env_steps": results["env_steps"],
+                     "updates": results["updates"], "return": score,
+                     "hns": human_normalized(game, score),
+                     "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s")})
+    machine = suite.machine()
     print(f"\nAtari, {args.env_steps:,} agent steps, greedy evaluation over "
-          f"{args.eval_episodes} episodes, seeds {seeds}")
+          f"{args.eval_episodes} episodes, seeds {seeds} ({machine})")
     print(f"{'game':>14} {'ours':>10} {'HNS':>7} {'DER 2019':>10} {'DER HNS':>8} "
           f"{'wall-clock/seed':>16}")
     per_game = []
@@ -72,16 +63,19 @@ def main():
         der = f"{published:10.1f}" if published is not None else f"{'-':>10}"
         der_hns = (f"{human_normalized(game, published):8.3f}" if published is not None
                    else f"{'-':>8}")
-        seconds = statistics.mean(r["wall_clock_s"] for r in mine)
+        seconds = statistics.mean(r["wall_clock_s"] or 0.0 for r in mine)
         print(f"{game:>14} {score:10.1f} {hns:7.3f} {der} {der_hns} {seconds:15.0f}s")
         per_game.append({"game": game, "return": score, "hns": hns,
                          "der_return": published, "wall_clock_s_per_seed": seconds})
     overall = summarize(g["hns"] for g in per_game)
     print(f"median HNS {overall['median_hns']:.3f}, mean HNS {overall['mean_hns']:.3f} over "
           f"{overall['games']} games")
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump({"env_steps": args.env_steps, "eval_episodes": args.eval_episodes,
-                   "runs": rows, "games": per_game, **overall}, f, indent=2)
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"config": "gin/rainbow/atari100k.gin", "env_steps": args.env_steps,
+                   "eval_episodes": args.eval_episodes, "machine": machine, "runs": rows,
+                   "games": per_game, **overall}, f, indent=2)
+    print(f"Wrote {args.out}.")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def main(argv):
         source = f"{FLAGS.root_dir} (checkpoint after {int(agent.train_step):,} updates)"
     action_fn = epsilon_greedy(action_fn, specs.num_actions(env_specs.action_spec),
                                FLAGS.epsilon, seed=FLAGS.seed)
-    result = evaluate(action_fn, make_env, FLAGS.num_episodes, seed=FLAGS.seed)
+    result = evaluate(action_fn, make_env, FLAGS.num_episodes, seed=FLAGS.seed,
+                      make_vector_env=lambda n: envs.make_eval_vector_env(n, env_id))
     line = (f"{source}: mean return {result.mean:.1f} +- {result.std:.1f} over "
             f"{FLAGS.num_episodes} episodes (min {result.returns.min():.1f}, "
             f"max {result.returns.max():.1f})")

@@ -51,3 +51,32 @@ def test_make_vector_env_picks_the_atari_vector_env_for_ale_ids():
 def test_game_names(env_id, game):
     assert atari.game_of(env_id) == game
     assert atari._snake(game) in ("pong", "space_invaders")
+
+
+@pytest.mark.parametrize("game", ["Breakout", "Pong"])
+def test_single_and_vector_paths_give_identical_stacks_from_the_reset_on(game):
+    # One seed, one action sequence, no no-ops (their counts come from different RNGs):
+    # every stack the evaluation path sees is one the training path produced, the reset's
+    # zero padding included.
+    single = atari.make_atari_env(f"ALE/{game}-v5", noop_max=0)
+    vector = atari.make_atari_vector_env(f"ALE/{game}-v5", 1, noop_max=0)
+    obs, _ = single.reset(seed=7)
+    batch, _ = vector.reset(seed=7)
+    np.testing.assert_array_equal(obs, batch[0])
+    assert obs[..., :3].max() == 0 and obs[..., 3].mean() > 10  # zeros, then the first frame
+    rng = np.random.default_rng(0)
+    for t in range(2000):
+        action = int(rng.integers(single.action_space.n))
+        obs, reward, terminated, truncated, _ = single.step(action)
+        batch, rewards, ended, cut, info = vector.step(np.array([action]))
+        assert (terminated, truncated, reward) == (ended[0], cut[0], rewards[0]), t
+        # At an episode's end the vector env has reset already: its last stack is final_obs.
+        last = info["final_obs"][0] if ended[0] or cut[0] else batch[0]
+        np.testing.assert_array_equal(obs, last, err_msg=f"step {t}")
+        if terminated or truncated:
+            obs, _ = single.reset()
+            np.testing.assert_array_equal(obs[..., :3], 0)  # the next episode: zeros too
+            np.testing.assert_array_equal(batch[0][..., :3], 0)
+            break
+    single.close()
+    vector.close()

@@ -112,3 +112,47 @@ def test_next_result_waits_only_when_the_next_evaluation_is_due():
     assert env_steps == 500 and not evaluator.busy()
     assert evaluator.next_result(due=True) is None  # each result once
     evaluator.close()
+
+
+def _lean_left_unless_falling_right(observations):
+    return (np.asarray(observations)[:, 2] > 0.02).astype(np.int64)  # pole angle
+
+
+def test_a_vector_env_counts_the_first_episode_of_each_env_as_single_envs_do():
+    import gymnasium as gym
+
+    from tfrainbow.runtime.evaluator import evaluate_vector
+
+    def make_env():
+        return gym.make("CartPole-v1")
+
+    single = evaluate(_lean_left_unless_falling_right, make_env, 5, seed=300)
+    vector = gym.vector.SyncVectorEnv([make_env] * 5,
+                                      autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    batched = evaluate_vector(_lean_left_unless_falling_right, vector, seed=300)
+    np.testing.assert_array_equal(batched.returns, single.returns)  # env i: seed 300 + i
+    assert len(set(single.returns)) > 1  # distinct episodes, not one repeated
+
+
+def test_atari_evaluation_on_the_vector_env_keeps_the_protocol():
+    import gin
+
+    from tfrainbow import envs
+    from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options)
+
+    gin.clear_config()
+    gin.parse_config_files_and_bindings([], [
+        "make_env.env_id = 'ALE/Breakout-v5'", "make_atari_env.noop_max = 0",
+        "make_atari_env.max_episode_frames = 2000",
+        "make_atari_vector_env.episodic_life = True",  # training-only: never in evaluation
+        "make_atari_vector_env.clip_rewards = True"])
+    try:
+        def act(observations):  # deterministic, and different along an episode
+            return (np.asarray(observations).reshape(len(observations), -1).sum(-1) % 4)
+
+        single = evaluate(act, envs.make_env, 2, seed=11)
+        vector = evaluate(act, envs.make_env, 2, seed=11, make_vector_env=envs.make_eval_vector_env)
+        np.testing.assert_array_equal(vector.returns, single.returns)
+        assert single.returns.max() > 0
+    finally:
+        gin.clear_config()

@@ -49,7 +49,9 @@ def make_atari_env(env_id: str, sticky_actions: bool = False, noop_max: int = 30
     env = gym.wrappers.AtariPreprocessing(env, noop_max=noop_max, frame_skip=FRAME_SKIP,
                                           screen_size=SIZE, terminal_on_life_loss=episodic_life,
                                           grayscale_obs=True, scale_obs=False)
-    env = gym.wrappers.FrameStackObservation(env, STACK)  # [4, 84, 84]
+    # [4, 84, 84]; a reset's stack padded with zero frames, as AtariVectorEnv pads it (the
+    # default, copies of the first frame, gave evaluation inputs training never saw).
+    env = gym.wrappers.FrameStackObservation(env, STACK, padding_type="zero")
     env = gym.wrappers.TransformObservation(
         env, lambda obs: np.ascontiguousarray(np.transpose(obs, (1, 2, 0))),
         _channels_last(env.observation_space))
@@ -105,3 +107,16 @@ class _ChannelsLastVector(gym.vector.VectorWrapper):
                 info["final_obs"] = np.array([None if f is None else self._transpose(f)
                                               for f in final], dtype=object)
         return self._transpose(obs), rewards, terminated, truncated, info
+
+
+def make_atari_eval_vector_env(env_id: str, num_envs: int):
+    """AtariVectorEnv with the evaluation protocol of make_atari_env's single envs as gin
+    configures them (no-op starts, sticky actions, episode cap, action set), and never the
+    training-only options (life loss as terminal, clipped rewards)."""
+    single = gin.get_bindings("make_atari_env")
+    keys = ("sticky_actions", "noop_max", "max_episode_frames", "full_action_space")
+    defaults = dict(sticky_actions=False, noop_max=30, max_episode_frames=108_000,
+                    full_action_space=False)
+    protocol = {k: single.get(k, defaults[k]) for k in keys}
+    return make_atari_vector_env(env_id, num_envs, episodic_life=False, clip_rewards=False,
+                                 **protocol)

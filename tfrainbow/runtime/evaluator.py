@@ -1,4 +1,5 @@
-"""Evaluator: the greedy policy for N whole episodes, run side by side with batched inference;
+"""Evaluator: the greedy policy for N whole episodes, run side by side with batched inference
+(single envs, or one vector env: Atari's C++ AtariVectorEnv under the same protocol);
 SnapshotEvaluator runs them on a copy of the weights in a background thread."""
 import concurrent.futures
 import threading
@@ -18,13 +19,19 @@ class EvaluationStopped(Exception):
 
 
 def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
-             seed: int = 10_000, should_stop: Callable[[], bool] = lambda: False) -> EvalResult:
+             seed: int = 10_000, should_stop: Callable[[], bool] = lambda: False,
+             make_vector_env: Optional[Callable] = None) -> EvalResult:
     """Runs `num_episodes` episodes (env i seeded `seed + i`), one batched action call per step.
 
     action_fn maps a batch of observations [k, ...] to actions [k] (a policy's `action`, or a
-    SavedModel's); make_env builds one gymnasium env. Raises EvaluationStopped once
+    SavedModel's); make_env builds one gymnasium env. `make_vector_env(n)`, when given and
+    not None for this env (Atari: tfrainbow.envs.make_eval_vector_env), steps the n envs
+    side by side in one vector env instead (evaluate_vector). Raises EvaluationStopped once
     should_stop() is true (checked every step).
     """
+    vector_env = make_vector_env(num_episodes) if make_vector_env is not None else None
+    if vector_env is not None:
+        return evaluate_vector(action_fn, vector_env, seed, should_stop)
     envs = [make_env() for _ in range(num_episodes)]
     obs = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]
     returns = np.zeros(num_episodes)
@@ -47,6 +54,28 @@ def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
     return EvalResult(float(returns.mean()), float(returns.std()), returns)
 
 
+def evaluate_vector(action_fn: Callable, vector_env, seed: int = 10_000,
+                    should_stop: Callable[[], bool] = lambda: False) -> EvalResult:
+    """The first episode of each of the vector env's envs (reset with `seed`), one batched
+    action call per step for all of them. An env whose episode ended is autoreset by the
+    vector env and goes on stepping with the batch; its later rewards are not counted."""
+    num_episodes = vector_env.num_envs
+    obs, _ = vector_env.reset(seed=seed)
+    returns = np.zeros(num_episodes)
+    alive = np.ones(num_episodes, bool)
+    try:
+        while alive.any():
+            if should_stop():
+                raise EvaluationStopped()
+            actions = np.asarray(action_fn(obs), np.int64)  # [num_envs]
+            obs, rewards, terminated, truncated, _ = vector_env.step(actions)
+            returns += np.where(alive, rewards, 0.0)
+            alive &= ~(np.asarray(terminated) | np.asarray(truncated))
+    finally:
+        vector_env.close()
+    return EvalResult(float(returns.mean()), float(returns.std()), returns)
+
+
 class SnapshotEvaluator:
     """Evaluates a snapshot of the trained weights on a background thread, so that training
     goes on meanwhile (an in-loop evaluation of 10 CartPole episodes paused an IMPALA learner
@@ -56,11 +85,12 @@ class SnapshotEvaluator:
     start: a run stopped on its target exports that one."""
 
     def __init__(self, variables: Sequence, snapshot_variables: Sequence, action_fn: Callable,
-                 make_env: Callable, num_episodes: int, seed: int):
+                 make_env: Callable, num_episodes: int, seed: int,
+                 make_vector_env: Optional[Callable] = None):
         self._pairs = list(zip(variables, snapshot_variables))
         self._stop = threading.Event()
         self._evaluate = lambda: evaluate(action_fn, make_env, num_episodes, seed,
-                                          self._stop.is_set)
+                                          self._stop.is_set, make_vector_env)
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "evaluator")
         self._future, self._env_steps = None, None
 

@@ -179,7 +179,8 @@ class RunLoop:
         """Greedy evaluation episodes of the agent's current weights, in the foreground."""
         policy = self.builder.make_policy(agent or self.agent)
         return evaluate(policy.action, envs.make_env, self.eval_episodes,
-                        seed=self.seed + EVAL_SEED_OFFSET)
+                        seed=self.seed + EVAL_SEED_OFFSET,
+                        make_vector_env=envs.make_eval_vector_env)
 
     def log_eval(self, count: int, result):
         """An evaluation result to TensorBoard and the log, labelled with its counter."""
@@ -201,7 +202,7 @@ class RunLoop:
             evaluator = SnapshotEvaluator(
                 self.agent.network.variables, self._snapshot.network.variables,
                 self.builder.make_policy(self._snapshot).action, envs.make_env,
-                self.eval_episodes, self.seed + EVAL_SEED_OFFSET)
+                self.eval_episodes, self.seed + EVAL_SEED_OFFSET, envs.make_eval_vector_env)
         evaluation = IntervalTrigger(self.eval_interval if evaluator else None,
                                      lambda count: evaluator.start(count), start)
         publication = IntervalTrigger(self.builder.publish_period if self.publishes else None,
