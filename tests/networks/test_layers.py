@@ -141,3 +141,44 @@ def test_dueling_shared_hidden_is_one_hidden_layer_feeding_both_streams():
     advantage = (hidden @ w_a + b_a).reshape(4, 3, 5)
     expected = value + advantage - advantage.mean(axis=1, keepdims=True)
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch, use_bias", [(32, True), (3, False)])
+def test_noisy_kernel_and_factorised_forms_agree_in_outputs_and_gradients(batch, use_bias):
+    layer = NoisyDense(7, sigma0=0.5, use_bias=use_bias)
+    layer.build([None, 5])
+    rng = np.random.default_rng(0)
+    for w in layer.weights:  # sigma far from its initial constant, so its gradient matters
+        w.assign(rng.normal(size=w.shape).astype(np.float32))
+    x = tf.constant(rng.normal(size=(batch, 5)).astype(np.float32))
+    eps_in, eps_out = layer.sample_noise()
+    results = {}
+    for form in ("kernel", "factorised"):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer.noisy_outputs(x, eps_in, eps_out, form)
+            loss = tf.reduce_sum(tf.sin(y))
+        results[form] = (y, tape.gradient(loss, [x] + layer.trainable_weights))
+    # The explicit factorised weights of Fortunato et al. (Sec. 3), in numpy.
+    w = (layer.kernel_mu.numpy() + layer.kernel_sigma.numpy()
+         * np.outer(eps_in.numpy(), eps_out.numpy()))
+    b = (layer.bias_mu.numpy() + layer.bias_sigma.numpy() * eps_out.numpy()) if use_bias else 0
+    np.testing.assert_allclose(results["kernel"][0], x.numpy() @ w + b, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(results["kernel"][0], results["factorised"][0], rtol=1e-5,
+                               atol=1e-5)
+    for a, b_ in zip(*(results[f][1] for f in ("kernel", "factorised"))):
+        np.testing.assert_allclose(a, b_, rtol=1e-4, atol=1e-5)
+
+
+def test_the_learner_batch_takes_the_kernel_form_and_actors_the_factorised_one(monkeypatch):
+    layer = NoisyDense(4)
+    layer.build([None, 3])
+    forms = []
+    original = NoisyDense.noisy_outputs
+    monkeypatch.setattr(NoisyDense, "noisy_outputs",
+                        lambda self, x, ei, eo, form: forms.append(form) or original(
+                            self, x, ei, eo, form))
+    layer(tf.zeros([32, 3]), training=True)
+    layer(tf.zeros([1, 3]), training=True)
+    layer(tf.zeros([32, 3]), training=False)
+    assert forms == ["kernel", "factorised", "mean"]

@@ -52,19 +52,43 @@ class NoisyDense(tf.keras.layers.Layer):
             self.bias_sigma = self.add_weight("bias_sigma", [self.units], initializer=sigma_init)
         super().build(input_shape)
 
+    # A batch at least this large (static shape: the learner's) builds the noisy kernel once
+    # (p x q elementwise work) for one matmul forward and two backward; smaller or unknown
+    # batches (actors' steps) keep the factorised form: two matmuls forward, four backward.
+    KERNEL_FORM_MIN_BATCH = 8
+
     def call(self, inputs, training=None):
         inputs = tf.convert_to_tensor(inputs, self.compute_dtype)
-        outputs = tf.matmul(inputs, tf.cast(self.kernel_mu, inputs.dtype))
-        if self.use_bias:
-            outputs += tf.cast(self.bias_mu, inputs.dtype)
-        if training:
-            eps_in, eps_out = self.sample_noise(inputs.dtype)  # [p], [q]
-            # x (sigma_w * eps_in eps_out^T) == ((x * eps_in) sigma_w) * eps_out: no [p, q] noise.
+        if not training:
+            return self.activation(self.noisy_outputs(inputs, None, None, "mean"))
+        batch = inputs.shape[0]
+        form = ("kernel" if batch is not None and batch >= self.KERNEL_FORM_MIN_BATCH
+                else "factorised")
+        eps_in, eps_out = self.sample_noise(inputs.dtype)  # [p], [q]
+        return self.activation(self.noisy_outputs(inputs, eps_in, eps_out, form))
+
+    def noisy_outputs(self, inputs, eps_in, eps_out, form: str):
+        """x W + b before the activation, for inputs [B, p] and the noise (eps_in [p],
+        eps_out [q]) computed in `form`: 'kernel' builds W = mu + sigma * eps_in eps_out^T,
+        'factorised' adds ((x * eps_in) sigma) * eps_out to x mu (the same value, no [p, q]
+        noise), 'mean' uses mu alone (no noise)."""
+        kernel_mu = tf.cast(self.kernel_mu, inputs.dtype)
+        bias = tf.cast(self.bias_mu, inputs.dtype) if self.use_bias else None
+        if form == "mean":
+            outputs = tf.matmul(inputs, kernel_mu)
+        elif form == "kernel":
             kernel_sigma = tf.cast(self.kernel_sigma, inputs.dtype)
-            outputs += tf.matmul(inputs * eps_in, kernel_sigma) * eps_out
-            if self.use_bias:
-                outputs += tf.cast(self.bias_sigma, inputs.dtype) * eps_out
-        return self.activation(outputs)
+            kernel = kernel_mu + kernel_sigma * (eps_in[:, None] * eps_out[None, :])  # [p, q]
+            outputs = tf.matmul(inputs, kernel)
+        else:
+            kernel_sigma = tf.cast(self.kernel_sigma, inputs.dtype)
+            outputs = (tf.matmul(inputs, kernel_mu)
+                       + tf.matmul(inputs * eps_in, kernel_sigma) * eps_out)
+        if self.use_bias:
+            if form != "mean":
+                bias = bias + tf.cast(self.bias_sigma, inputs.dtype) * eps_out
+            outputs = outputs + bias
+        return outputs
 
     def sample_noise(self, dtype=tf.float32):
         """Fresh factorised noise (f(eps_in) [p], f(eps_out) [q]), one draw per call."""
