@@ -37,10 +37,13 @@ ifndef DEMO_DIR
 DEMO_DIR := runs/cartpole-$(shell date +%Y%m%d-%H%M%S)
 endif
 
+# The export is evaluated on 100 more episodes (seeds 10,000-10,099: no training or
+# periodic evaluation episode used them); the last lines say what the run took.
 demo: install
 	$(PY) -m binaries.train_rainbow --gin_file=gin/rainbow/cartpole.gin --root_dir=$(DEMO_DIR)
-	$(PY) -m binaries.evaluate --policy_dir=$(DEMO_DIR)/policy --num_episodes=10
+	$(PY) -m binaries.evaluate --policy_dir=$(DEMO_DIR)/policy --num_episodes=100
 	$(PY) -m binaries.plot --output=$(DEMO_DIR)/returns.png $(DEMO_DIR)
+	@$(PY) -m binaries.summary --root_dir=$(DEMO_DIR)
 
 # Side-by-side speed (scripts, not tests). tf-agents 0.19 pins typing-extensions 4.5.0,
 # below what gymnasium 1.x and grpcio need, so it is installed without that pin.

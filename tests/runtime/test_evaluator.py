@@ -156,3 +156,48 @@ def test_atari_evaluation_on_the_vector_env_keeps_the_protocol():
         assert single.returns.max() > 0
     finally:
         gin.clear_config()
+
+
+class _Result:
+    def __init__(self, mean, confirmation=None):
+        self.mean, self.confirmation = mean, confirmation
+
+
+def test_run_evaluation_confirms_only_at_the_target_on_fresh_seeds():
+    from tfrainbow.runtime.run_evaluation import (CONFIRM_SEED_STRIDE, EVAL_SEED_OFFSET,
+                                                  RunEvaluation)
+
+    evaluation = RunEvaluation(None, None, None, 10, 100, 475.0, 7, None, print, str)
+    assert evaluation._confirm(_Result(474.9)) is None  # below the target: no confirmation
+    first, second = evaluation._confirm(_Result(480.0)), evaluation._confirm(_Result(500.0))
+    assert first == dict(num_episodes=100, seed=7 + EVAL_SEED_OFFSET + CONFIRM_SEED_STRIDE)
+    assert second["seed"] == first["seed"] + CONFIRM_SEED_STRIDE  # never the same episodes
+    assert first["seed"] >= EVAL_SEED_OFFSET + 10  # disjoint from the periodic evaluations'
+    assert not evaluation.reached(_Result(480.0))  # unconfirmed
+    assert not evaluation.reached(_Result(480.0, _Result(470.0)))  # confirmation fell short
+    assert evaluation.reached(_Result(480.0, _Result(476.0)))
+    plain = RunEvaluation(None, None, None, 10, 0, 475.0, 7, None, print, str)
+    assert plain._confirm(_Result(480.0)) is None and plain.reached(_Result(480.0))
+
+
+def test_snapshot_evaluator_runs_the_confirmation_on_the_same_snapshot():
+    import gymnasium as gym
+
+    calls = []
+
+    def act(observations):
+        calls.append(len(observations))
+        return _lean_left_unless_falling_right(observations)
+
+    variable = tf.Variable(1.0)
+    snapshot = tf.Variable(0.0)
+    evaluator = SnapshotEvaluator([variable], [snapshot], act, lambda: gym.make("CartPole-v1"),
+                                  4, 50, confirm=lambda r: dict(num_episodes=6, seed=900))
+    evaluator.start(123)
+    steps, result = evaluator.wait()
+    assert steps == 123 and len(result.returns) == 4 and len(result.confirmation.returns) == 6
+    expected = evaluate(_lean_left_unless_falling_right, lambda: gym.make("CartPole-v1"), 6,
+                        seed=900)
+    np.testing.assert_array_equal(result.confirmation.returns, expected.returns)
+    assert max(calls) == 6 and float(snapshot.numpy()) == 1.0
+    evaluator.close()

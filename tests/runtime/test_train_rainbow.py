@@ -14,6 +14,7 @@ from tests.runtime import tiny_run
 from tfrainbow import envs
 from tfrainbow.policies.saver import load_policy
 from tfrainbow.runtime.evaluator import evaluate
+from tfrainbow.runtime.run_evaluation import EVAL_SEED_OFFSET
 from tfrainbow.runtime.train_rainbow import RainbowTrainer, training_rates
 
 
@@ -118,5 +119,27 @@ def test_a_run_stopped_on_its_target_exports_the_snapshot_it_evaluated(tmp_path)
     assert results["target_reached"], results
     assert results["eval_mean_return"] >= 60.0
     _, action_fn = load_policy(results["policy_dir"])
-    again = evaluate(action_fn, envs.make_env, 10, seed=10_000)
+    again = evaluate(action_fn, envs.make_env, 10, seed=EVAL_SEED_OFFSET)
     assert again.mean == results["eval_mean_return"], (again, results)
+
+
+def test_a_target_counts_only_once_fresh_episodes_confirm_it(tmp_path):
+    # An evaluation at the target is confirmed on 30 fresh episodes of the same snapshot:
+    # the run stops only if they hold it too, and reports both figures, which the export
+    # reproduces on the same seeds.
+    from tfrainbow.runtime.run_evaluation import CONFIRM_SEED_STRIDE
+
+    tiny_run.configure("MLPEncoder.hidden_units = (64,)", "RainbowNetwork.hidden_units = (64,)",
+                       "ReplayConfig.min_size = 500", "ReplayConfig.batch_size = 32",
+                       "RainbowTrainer.eval_interval = 1000",
+                       "RainbowTrainer.eval_episodes = 10")
+    trainer = RainbowTrainer(str(tmp_path), max_env_steps=10000, target_return=60.0,
+                             confirm_episodes=30)
+    results = trainer.run()
+    assert results["confirm_episodes"] == 30 and results["target_reached"], results
+    assert results["eval_mean_return"] >= 60.0 and results["confirmed_mean_return"] >= 60.0
+    _, action_fn = load_policy(results["policy_dir"])
+    confirmations = trainer.evaluation._confirmations
+    again = evaluate(action_fn, envs.make_env, 30,
+                     seed=EVAL_SEED_OFFSET + CONFIRM_SEED_STRIDE * confirmations)
+    assert again.mean == results["confirmed_mean_return"], (again, results)

@@ -42,7 +42,8 @@ class RemoteLearner(RunLoop):
     def __init__(self, root_dir: str, agent_kind: str, reverb_address: str,
                  max_updates: int = 1_000_000, checkpoint_interval: int = 10_000,
                  eval_interval: Optional[int] = None, eval_episodes: int = 10,
-                 target_return: Optional[float] = None, log_interval_s: float = 5.0,
+                 target_return: Optional[float] = None, confirm_episodes: int = 0,
+                 log_interval_s: float = 5.0,
                  seed: int = 0, connect_timeout_s: float = 600.0, log=print,
                  publish_period: Optional[int] = None):
         builder = builders.builder_for(agent_kind)
@@ -55,7 +56,8 @@ class RemoteLearner(RunLoop):
         self.connect_timeout_s = connect_timeout_s
         super().__init__(builder, root_dir, eval_interval, eval_episodes, target_return,
                          checkpoint_interval, log_interval_s, seed,
-                         log=lambda text: log(f"learner: {text}"))
+                         log=lambda text: log(f"learner: {text}"),
+                         confirm_episodes=confirm_episodes)
         self._published = builder.published_variables(self.agent, self.builder_state)
         self._start = self.updates()
         self._last_line = (time.monotonic(), self._start)

@@ -12,6 +12,8 @@ class EvalResult(NamedTuple):
     mean: float
     std: float
     returns: np.ndarray  # [num_episodes] undiscounted episode returns
+    # The same weights on more, fresh episodes, where the result was confirmed (a target).
+    confirmation: Optional["EvalResult"] = None
 
 
 class EvaluationStopped(Exception):
@@ -86,11 +88,25 @@ class SnapshotEvaluator:
 
     def __init__(self, variables: Sequence, snapshot_variables: Sequence, action_fn: Callable,
                  make_env: Callable, num_episodes: int, seed: int,
-                 make_vector_env: Optional[Callable] = None):
+                 make_vector_env: Optional[Callable] = None,
+                 confirm: Optional[Callable[[EvalResult], Optional[dict]]] = None):
+        """`confirm(result)`: None, or evaluate()'s keyword arguments (num_episodes, seed)
+        for a second evaluation of the same snapshot, run right after the first (a result
+        that reached a target, on fresh episodes); it becomes result.confirmation."""
         self._pairs = list(zip(variables, snapshot_variables))
         self._stop = threading.Event()
-        self._evaluate = lambda: evaluate(action_fn, make_env, num_episodes, seed,
-                                          self._stop.is_set, make_vector_env)
+
+        def job():
+            result = evaluate(action_fn, make_env, num_episodes, seed, self._stop.is_set,
+                              make_vector_env)
+            again = confirm(result) if confirm is not None else None
+            if again is None:
+                return result
+            return result._replace(confirmation=evaluate(
+                action_fn, make_env, should_stop=self._stop.is_set,
+                make_vector_env=make_vector_env, **again))
+
+        self._evaluate = job
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "evaluator")
         self._future, self._env_steps = None, None
 

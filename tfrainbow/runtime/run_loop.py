@@ -26,12 +26,10 @@ from tfrainbow.errors import NonFiniteLossError
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
 from tfrainbow.runtime.episode_log import EpisodeLog
-from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
+from tfrainbow.runtime.run_evaluation import RunEvaluation
 from tfrainbow.runtime.run_utils import (install_stop_signals, restore_latest,
                                          writable_root_dir, write_results)
 from tfrainbow.runtime.triggers import IntervalTrigger, TimeTrigger
-
-EVAL_SEED_OFFSET = 10_000  # evaluation episode i is seeded seed + 10,000 + i
 
 
 class RunLoop:
@@ -43,7 +41,9 @@ class RunLoop:
       eval_interval, checkpoint_interval: in the run's counter (env steps or updates);
         None or 0: never (the final checkpoint is still written).
       eval_episodes: greedy episodes per evaluation (0: none, not even the final one).
-      target_return: stop once an evaluation's mean return reaches it (None: never).
+      target_return: stop once an evaluation's mean return reaches it (None: never) and,
+        with confirm_episodes, the same snapshot's mean over that many fresh episodes
+        (seeds no evaluation used) reaches it too; else training goes on.
       state: extra checkpointed objects of the run (e.g. its env step counter).
     """
 
@@ -54,7 +54,7 @@ class RunLoop:
                  eval_episodes: int, target_return: Optional[float],
                  checkpoint_interval: Optional[int], log_interval_s: float, seed: int,
                  stop_event: Optional[threading.Event] = None, log=print,
-                 state: Optional[dict] = None):
+                 state: Optional[dict] = None, confirm_episodes: int = 0):
         self.builder, self.root_dir = builder, writable_root_dir(root_dir)
         self.eval_interval, self.eval_episodes = eval_interval, int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, checkpoint_interval
@@ -78,6 +78,9 @@ class RunLoop:
             f.write(gin.config_str())
         write_run_file(self.root_dir, builder)
         self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
+        self.evaluation = RunEvaluation(builder, self.agent, self._snapshot, self.eval_episodes,
+                                        confirm_episodes, target_return, seed, self.summaries,
+                                        log, self.label)
         self.episode_log = EpisodeLog(self.root_dir)  # trainers record their actors' episodes
         self._checked = list(self.agent.network.variables) + [
             v for v in self.builder_state.values() if v.dtype.is_floating]
@@ -175,34 +178,12 @@ class RunLoop:
         except NonFiniteWeights:
             self._diverge("the weights became NaN or infinite")
 
-    def evaluate(self, agent=None):
-        """Greedy evaluation episodes of the agent's current weights, in the foreground."""
-        policy = self.builder.make_policy(agent or self.agent)
-        return evaluate(policy.action, envs.make_env, self.eval_episodes,
-                        seed=self.seed + EVAL_SEED_OFFSET,
-                        make_vector_env=envs.make_eval_vector_env)
-
-    def log_eval(self, count: int, result):
-        """An evaluation result to TensorBoard and the log, labelled with its counter."""
-        with self.summaries.as_default(step=count):
-            tf.summary.scalar("eval/mean_return", result.mean)
-            tf.summary.scalar("eval/std_return", result.std)
-        self.last_eval = result.mean
-        self.log(f"evaluation at {self.label(count)}: mean return {result.mean:.1f} +- "
-                 f"{result.std:.1f} over {len(result.returns)} episodes (greedy policy)")
-        return result
-
     def run(self) -> dict:
         """Trains until done, a target return, a signal or an error; saves; evaluates;
         exports; returns the results (also root_dir/results.json)."""
         previous_handlers = install_stop_signals(self.stop)
-        began, start, self.last_eval = time.monotonic(), self.count(), None
-        evaluator = None
-        if self._snapshot is not None:
-            evaluator = SnapshotEvaluator(
-                self.agent.network.variables, self._snapshot.network.variables,
-                self.builder.make_policy(self._snapshot).action, envs.make_env,
-                self.eval_episodes, self.seed + EVAL_SEED_OFFSET, envs.make_eval_vector_env)
+        began, start = time.monotonic(), self.count()
+        evaluator = self.evaluation.snapshot_evaluator()
         evaluation = IntervalTrigger(self.eval_interval if evaluator else None,
                                      lambda count: evaluator.start(count), start)
         publication = IntervalTrigger(self.builder.publish_period if self.publishes else None,
@@ -227,8 +208,8 @@ class RunLoop:
                 if evaluator is not None:
                     finished = evaluator.next_result(due=evaluation.due(count))
                     if finished is not None:
-                        result = self.log_eval(*finished)  # labelled with its snapshot's count
-                        if self.target_return is not None and result.mean >= self.target_return:
+                        result = self.evaluation.log(*finished)  # at its snapshot's count
+                        if self.evaluation.reached(result):
                             reached = True  # the snapshot stays as evaluated: it is exported
                             break
                     evaluation(count)  # a snapshot of the weights, evaluated meanwhile
@@ -246,14 +227,12 @@ class RunLoop:
         self.check_after_stop()
         interrupted = not reached and not self.completed()
         if not reached and not interrupted and self.eval_episodes:
-            result = self.log_eval(self.count(), self.evaluate())
+            result = self.evaluation.log(self.count(), self.evaluation.evaluate())
         exported = self.builder.make_policy(self._snapshot if reached else self.agent)
         results = {**self.run_results(), "wall_clock_s": round(time.monotonic() - began, 1),
                    "interrupted": interrupted,
                    "policy_dir": export_policy(exported, os.path.join(self.root_dir, "policy")),
-                   "eval_mean_return": result.mean if result else None,
-                   "eval_std_return": result.std if result else None,
-                   "target_return": self.target_return, "target_reached": reached}
+                   **self.evaluation.results(result), "target_reached": reached}
         write_results(self.root_dir, results)
         self.close()
         return results

@@ -31,6 +31,7 @@ class ImpalaTrainer(RunLoop):
 
     Args:
       num_actors: actor processes (None: one per CPU core).
+      confirm_episodes: fresh episodes that must confirm a result at target_return.
       The transport (unroll length, batch size, queue, publish and pull periods, envs per
       actor) comes from UnrollConfig; the rest as for RainbowTrainer.
     """
@@ -40,6 +41,7 @@ class ImpalaTrainer(RunLoop):
     def __init__(self, root_dir: str, num_actors: Optional[int] = None,
                  max_env_steps: int = 1_000_000, eval_interval: int = 50_000,
                  eval_episodes: int = 10, target_return: Optional[float] = None,
+                 confirm_episodes: int = 0,
                  checkpoint_interval: int = 100_000, log_interval_s: float = 5.0,
                  seed: int = 0, stop_event: Optional[threading.Event] = None):
         self.num_actors = int(num_actors or os.cpu_count() or 1)
@@ -49,7 +51,8 @@ class ImpalaTrainer(RunLoop):
         builder = ImpalaBuilder()
         super().__init__(builder, root_dir, eval_interval, eval_episodes, target_return,
                          checkpoint_interval, log_interval_s, seed, stop_event,
-                         log=self.progress.say_timed, state={"state": self.state})
+                         log=self.progress.say_timed, state={"state": self.state},
+                         confirm_episodes=confirm_episodes)
         if self.agent.network.core is not None:
             raise ConfigError("ImpalaTrainer evaluates and exports feedforward policies; "
                               "set ActorCriticNetwork.lstm_units = None.")
@@ -142,7 +145,7 @@ class ImpalaTrainer(RunLoop):
         steps, recent = self.count(), self.learner.recent_lags
         line = self.progress.update(steps, self._num_episodes, self.learner.last_step,
                                     self._returns, self.client.server_info()[
-                                        UNROLL_TABLE].current_size, self.last_eval)
+                                        UNROLL_TABLE].current_size, self.evaluation.last_eval)
         with self.summaries.as_default(step=steps):
             for name, value in line.items():
                 tf.summary.scalar(name, value)

@@ -38,7 +38,8 @@ class RainbowTrainer(RunLoop):
     """Builds (or resumes) a run under root_dir in __init__; `run()` trains and exports.
 
     Trains until `max_env_steps` env steps, or until a periodic evaluation's mean return
-    reaches `target_return`; evaluates every `eval_interval` env steps on `eval_episodes`
+    reaches `target_return` and (with `confirm_episodes`) the same snapshot's mean over that
+    many fresh episodes holds it; evaluates every `eval_interval` env steps on `eval_episodes`
     greedy episodes, on a snapshot of the weights in a background thread while training
     goes on (the final one, at max_env_steps, in the foreground); checkpoints every
     `checkpoint_interval` env steps and on exit; exports the greedy policy to
@@ -49,6 +50,7 @@ class RainbowTrainer(RunLoop):
     def __init__(self, root_dir: str, reverb_address: Optional[str] = None,
                  max_env_steps: int = 100_000, eval_interval: int = 10_000,
                  eval_episodes: int = 10, target_return: Optional[float] = None,
+                 confirm_episodes: int = 0,
                  checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
                  seed: int = 0, reverb_timeout_s: int = 10,
                  stop_event: Optional[threading.Event] = None, num_envs: Optional[int] = None):
@@ -61,7 +63,8 @@ class RainbowTrainer(RunLoop):
         self.progress = Progress(self.max_env_steps, interval_s=log_interval_s)
         super().__init__(RainbowBuilder(), root_dir, eval_interval, eval_episodes,
                          target_return, checkpoint_interval, log_interval_s, seed, stop_event,
-                         log=self.progress.say_timed, state={"state": self.state})
+                         log=self.progress.say_timed, state={"state": self.state},
+                         confirm_episodes=confirm_episodes)
         self.server = None
         if reverb_address is None:
             checkpointer = reverb.checkpointers.DefaultCheckpointer(
@@ -131,7 +134,7 @@ class RainbowTrainer(RunLoop):
     def progress_line(self, info):
         actor = self.actor
         line = self.progress.update(actor.env_steps, actor.episodes, int(self.agent.train_step),
-                                    actor.episode_returns, self.replay_size(), self.last_eval)
+                                    actor.episode_returns, self.replay_size(), self.evaluation.last_eval)
         with self.summaries.as_default(step=actor.env_steps):
             for name, value in line.items():
                 tf.summary.scalar(name, value)
