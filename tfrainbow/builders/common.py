@@ -11,7 +11,8 @@ import tensorflow as tf
 from tfrainbow.agents import optimizers  # noqa: F401  (registers FusedAdam with gin)
 from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options with gin)
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
-from tfrainbow.networks.precision import cpu_has_bf16
+from tfrainbow import specs as specs_lib
+from tfrainbow.networks.precision import cpu_has_bf16, precision_scope
 from tfrainbow.replay.tables import REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE  # noqa: F401
 
 # Keras optimizers under their TF names, e.g. `RainbowAgent.optimizer =
@@ -36,6 +37,23 @@ def warn_if_bf16_emulated(precision: str):
               "(AVX512_BF16/AMX) and no GPU is emulated, about 3x slower than float32 "
               "(benchmarks/learner_throughput.py's bf16 rows): use 'float32' here.",
               file=sys.stderr, flush=True)
+
+
+def build_agent(agent_class, network_class, env_specs, precision: str):
+    """network_class(num_actions) and agent_class(specs, network) from gin bindings, sized to
+    the env, computing in `precision` ("float32" or "mixed_bfloat16", networks/precision.py),
+    initialized."""
+    warn_if_bf16_emulated(precision)
+    with precision_scope(precision):
+        network = network_class(num_actions=specs_lib.num_actions(env_specs.action_spec))
+        agent = agent_class(env_specs.observation_spec, env_specs.action_spec, network=network)
+    return agent.initialize()
+
+
+def network_of(network_class, env_specs):
+    """A float32 network_class sized to the env (for its variables' specs: variables are
+    float32 under either precision, mixed bf16 casts them per op)."""
+    return lambda: network_class(num_actions=specs_lib.num_actions(env_specs.action_spec))
 
 
 def variable_specs(make_network: Callable, observation_spec) -> Tuple[List[tf.TensorSpec],

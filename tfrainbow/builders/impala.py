@@ -7,30 +7,19 @@ import gin
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.builders.common import (UNROLL_TABLE, VARIABLE_TABLE, AgentBuilder,
-                                       variable_specs, warn_if_bf16_emulated)
+                                       build_agent, network_of, variable_specs)
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
-from tfrainbow.networks.precision import precision_scope
 from tfrainbow.replay import tables, unrolls, weights
 from tfrainbow.runtime.impala_actor import ImpalaActor
 from tfrainbow.runtime.learners import ImpalaLearner
-
-
-def _impala_network(env_specs: specs_lib.EnvSpecs, precision: str) -> ActorCriticNetwork:
-    with precision_scope(precision):
-        return ActorCriticNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
 
 
 @gin.configurable
 def build_impala_agent(env_specs: specs_lib.EnvSpecs, precision: str = "float32"):
     """ActorCriticNetwork and ImpalaAgent from gin bindings, sized to the env, initialized.
     `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
-    warn_if_bf16_emulated(precision)
-    network = _impala_network(env_specs, precision)
-    with precision_scope(precision):
-        agent = ImpalaAgent(env_specs.observation_spec, env_specs.action_spec,
-                            network=network)
-    return agent.initialize()
+    return build_agent(ImpalaAgent, ActorCriticNetwork, env_specs, precision)
 
 
 @gin.configurable
@@ -71,9 +60,8 @@ class UnrollConfig:
     def tables(self, env_specs: specs_lib.EnvSpecs):
         """The unroll queue and the variable table (one network built for its variable
         shapes)."""
-        # Variables are float32 under either precision (mixed bf16 casts them per op).
-        network_specs, core_state = variable_specs(
-            lambda: _impala_network(env_specs, "float32"), env_specs.observation_spec)
+        network_specs, core_state = variable_specs(network_of(ActorCriticNetwork, env_specs),
+                                                   env_specs.observation_spec)
         signature = unrolls.unroll_signature(
             env_specs.observation_spec, specs_lib.num_actions(env_specs.action_spec),
             self.unroll_length, core_state, envs=self.envs_per_actor)

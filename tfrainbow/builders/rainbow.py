@@ -9,18 +9,12 @@ import tensorflow as tf
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.builders.common import (REPLAY_TABLE, VARIABLE_TABLE, AgentBuilder,
-                                       variable_specs, warn_if_bf16_emulated)
+                                       build_agent, network_of, variable_specs)
 from tfrainbow.errors import ConfigError
-from tfrainbow.networks.precision import precision_scope
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, weights, writers
 from tfrainbow.runtime.actor import Actor
 from tfrainbow.runtime.learners import Learner
-
-
-def _rainbow_network(env_specs: specs_lib.EnvSpecs, precision: str) -> RainbowNetwork:
-    with precision_scope(precision):
-        return RainbowNetwork(num_actions=specs_lib.num_actions(env_specs.action_spec))
 
 
 @gin.configurable
@@ -28,12 +22,7 @@ def build_rainbow_agent(env_specs: specs_lib.EnvSpecs,
                         precision: str = "float32") -> RainbowAgent:
     """RainbowNetwork and RainbowAgent from gin bindings, sized to the env, initialized.
     `precision`: "float32" or "mixed_bfloat16" (networks/precision.py)."""
-    warn_if_bf16_emulated(precision)
-    network = _rainbow_network(env_specs, precision)
-    with precision_scope(precision):
-        agent = RainbowAgent(env_specs.observation_spec, env_specs.action_spec,
-                             network=network)
-    return agent.initialize()
+    return build_agent(RainbowAgent, RainbowNetwork, env_specs, precision)
 
 
 @gin.configurable
@@ -162,9 +151,8 @@ class RainbowBuilder(AgentBuilder):
 
     def make_tables(self, env_specs):
         """The replay and variable tables (one network built for its variable shapes)."""
-        # Variables are float32 under either precision (mixed bf16 casts them per op).
-        network_specs, _ = variable_specs(lambda: _rainbow_network(env_specs, "float32"),
-                                       env_specs.observation_spec)
+        network_specs, _ = variable_specs(network_of(RainbowNetwork, env_specs),
+                                          env_specs.observation_spec)
         max_priority = tf.TensorSpec([], tf.float64)
         return [self.config.table(env_specs.observation_spec),
                 tables.variable_table(VARIABLE_TABLE,
