@@ -18,7 +18,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+# Run as a script, this file's folder comes first on sys.path, where this file's name would
+# hide the minatar package: the repository root instead.
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 from benchmarks import suite  # noqa: E402
 from tfrainbow.envs.minatar import GAMES  # noqa: E402
 from tfrainbow.runtime.episode_log import read_episodes  # noqa: E402

@@ -1,14 +1,11 @@
 """benchmarks/kernel_time.py: op times from a real TF profile, summed by kind; loops and
 function calls are not counted on top of the ops inside them."""
-import pathlib
-import sys
 
 import pytest
 import tensorflow as tf
 from tensorflow.core.profiler.protobuf import xplane_pb2
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks"))
-import kernel_time  # noqa: E402
+from benchmarks import kernel_time
 
 
 @pytest.mark.parametrize("op_type, kind", [
