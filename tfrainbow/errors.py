@@ -40,6 +40,10 @@ class RootDirError(UserError, OSError):
     """The run directory cannot be created or written."""
 
 
+class RunDirBusyError(UserError):
+    """Another process holds the run directory."""
+
+
 def first_line(error: BaseException) -> str:
     """The message's first line (gin appends its own context on later lines)."""
     text = str(error).strip()

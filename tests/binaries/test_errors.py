@@ -1,5 +1,6 @@
 """Bad input, tried as a user would: one line naming the problem and the fix, exit status 1,
 no traceback, and nothing already saved is lost."""
+import os
 import pathlib
 import subprocess
 import sys
@@ -168,3 +169,77 @@ def test_weights_made_non_finite_by_an_update_are_never_checkpointed(tmp_path, t
                             "ImpalaTrainer.max_env_steps = 20000")
     assert_one_line_error(done, "NaN or infinite", "last good checkpoint")
     assert all_checkpointed_values_finite(tmp_path)
+
+
+@pytest.mark.parametrize("binary, extra", [
+    ("train_rainbow", []), ("actor", ["--agent=rainbow"]),
+    ("learner", ["--agent=rainbow", "--root_dir={tmp}/learner"])])
+def test_a_malformed_reverb_address_is_one_line_not_a_retry_loop(tmp_path, binary, extra):
+    args = [a.format(tmp=tmp_path) for a in extra] + ["--reverb_address=localhost:notaport"]
+    if binary == "train_rainbow":
+        args.append(f"--root_dir={tmp_path}/run")
+    command = [sys.executable, "-m", f"binaries.{binary}", *args] + [
+        f"--gin_bindings={b}" for b in TINY_BINDINGS]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert_one_line_error(done, "Bad Reverb address 'localhost:notaport'", "HOST:PORT")
+
+
+HOLD = ("import sys, time\nfrom tfrainbow.system.run_lock import RunDirLock\n"
+        "RunDirLock(sys.argv[1]); print('held', flush=True); time.sleep(300)\n")
+
+
+def test_a_held_run_directory_is_refused_and_a_killed_holders_is_taken_over(tmp_path):
+    import os
+    import signal
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = train(tmp_path, "RainbowTrainer.max_env_steps = 200")
+        assert_one_line_error(done, f"{tmp_path} is in use by process {holder.pid}",
+                              "another --root_dir")
+        assert not (tmp_path / "config.gin").exists()  # nothing of the holder's touched
+        os.kill(holder.pid, signal.SIGKILL)  # no clean-up runs: the kernel drops the lock
+        holder.wait(30)
+        done = train(tmp_path, "RainbowTrainer.max_env_steps = 200")
+        assert done.returncode == 0, done.stderr
+    finally:
+        holder.kill()
+
+
+def _children(pid):
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found.update(int(p) for p in f.read().split())
+    return found
+
+
+def test_kill_9_of_train_impala_leaves_no_actor_process(tmp_path):
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "binaries.train_impala", f"--root_dir={tmp_path}"] + [
+        f"--gin_bindings={b}" for b in IMPALA_BINDINGS + [
+            "ImpalaTrainer.num_actors = 2", "ImpalaTrainer.max_env_steps = 100000000"]]
+    trainer = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        deadline, actors = time.monotonic() + 120, set()
+        while time.monotonic() < deadline and len(actors) < 2:
+            actors = {p for p in _children(trainer.pid) if b"spawn_main" in open(
+                f"/proc/{p}/cmdline", "rb").read()}
+            time.sleep(0.5)
+        assert len(actors) == 2, "the actor processes did not start"
+        time.sleep(5)  # acting
+        os.kill(trainer.pid, signal.SIGKILL)
+        trainer.wait(30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in actors):
+            time.sleep(0.5)
+        alive = [p for p in actors if os.path.exists(f"/proc/{p}")
+                 and open(f"/proc/{p}/stat").read().split()[2] != "Z"]
+        assert not alive, f"actor processes {alive} outlived their trainer"
+    finally:
+        trainer.kill()

@@ -143,3 +143,22 @@ def test_a_target_counts_only_once_fresh_episodes_confirm_it(tmp_path):
     again = evaluate(action_fn, envs.make_env, 30,
                      seed=EVAL_SEED_OFFSET + CONFIRM_SEED_STRIDE * confirmations)
     assert again.mean == results["confirmed_mean_return"], (again, results)
+
+
+def test_a_resumed_run_trains_with_the_learning_rate_it_is_configured_with(tmp_path):
+    from tfrainbow.runtime.run_utils import describe_changes
+
+    # The config is the source of truth for hyper-parameters, the checkpoint for state.
+    tiny_run.configure()
+    first = RainbowTrainer(str(tmp_path), max_env_steps=200)
+    first.run()
+    assert float(first.agent.optimizer.learning_rate.numpy()) == pytest.approx(1e-3)
+    tiny_run.configure("tf.keras.optimizers.Adam.learning_rate = 2e-4")
+    second = RainbowTrainer(str(tmp_path), max_env_steps=400)
+    assert float(second.agent.optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+    assert second.changed_settings == {"learning_rate": (pytest.approx(1e-3),
+                                                         pytest.approx(2e-4))}
+    assert describe_changes(second.changed_settings) == (  # the resume line says it
+        "; learning rate 0.0002 from the config (the checkpoint had 0.001)")
+    second.run()
+    assert float(second.agent.optimizer.learning_rate.numpy()) == pytest.approx(2e-4)

@@ -7,6 +7,7 @@ from typing import Callable, Iterable, Optional
 import reverb
 
 from tfrainbow.errors import ConfigError, ReverbUnavailableError
+from tfrainbow.runtime.run_utils import check_address
 
 
 def wait_for_server(address: str, timeout_s: float, tables: Iterable[str] = (),
@@ -15,7 +16,7 @@ def wait_for_server(address: str, timeout_s: float, tables: Iterable[str] = (),
     """A client once the server at `address` answers, retrying with exponential backoff
     (one log line, not one per try). After `timeout_s` without an answer: one clear error.
     The server must serve `tables`, else ConfigError (it was started for the other agent)."""
-    client, delay, said = reverb.Client(address), first_delay_s, False
+    client, delay, said = reverb.Client(check_address(address)), first_delay_s, False
     deadline = time.monotonic() + timeout_s
     while True:
         try:

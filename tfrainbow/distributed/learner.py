@@ -14,6 +14,7 @@ from tfrainbow.distributed.connection import ServerWatch, wait_for_server
 from tfrainbow.errors import ConfigError
 from tfrainbow.replay import weights
 from tfrainbow.runtime.run_loop import RunLoop
+from tfrainbow.runtime.run_utils import describe_changes
 
 # What a dataset or a priority update raises while the server is away (it is retried).
 SERVER_LOST = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
@@ -75,7 +76,8 @@ class RemoteLearner(RunLoop):
         """Joins the server (the actors are other processes)."""
         if self._start:
             self.log(f"resuming {self.root_dir} at update {self._start:,} "
-                     f"({self.manager.latest_checkpoint}).")
+                     f"({self.manager.latest_checkpoint}"
+                     f"{describe_changes(self.changed_settings)}).")
         self.client = wait_for_server(self.address, self.connect_timeout_s,
                                       self.builder.table_names, self.stop.is_set, self.log)
         self.learner = self.builder.make_learner(self.agent, self.address, self.builder_state)

@@ -11,6 +11,7 @@ import reverb
 from tfrainbow import builders, envs, specs
 from tfrainbow.errors import CheckpointMismatchError, first_line
 from tfrainbow.runtime.run_utils import writable_root_dir
+from tfrainbow.system.run_lock import RunDirLock
 
 
 @gin.configurable
@@ -25,6 +26,7 @@ class ReverbService:
     def __init__(self, root_dir: str, agent_kind: str, port: int,
                  checkpoint_interval_s: float = 300.0, log=print):
         self.root_dir = writable_root_dir(root_dir)
+        self._lock = RunDirLock(self.root_dir)  # one server per replay directory
         self.checkpoint_interval_s, self.log = float(checkpoint_interval_s), log
         tables = builders.builder_for(agent_kind).make_tables(
             specs.specs_from_env(envs.make_env()))  # from the specs: no agent is built
@@ -64,6 +66,7 @@ class ReverbService:
         finally:
             self._checkpoint_and_log()
             self.server.stop()
+            self._lock.release()
 
     def _counts_text(self) -> str:
         return ", ".join(f"{n:,} items in '{name}'" for name, n in self.item_counts().items())

@@ -3,6 +3,7 @@
 import os
 
 from tfrainbow.runtime.impala_actor import UnrollReports
+from tfrainbow.system import children
 
 
 def actor_process(config: str, address: str, actor_id: int, seed: int, stop, env_steps,
@@ -10,6 +11,7 @@ def actor_process(config: str, address: str, actor_id: int, seed: int, stop, env
     """Entry point of one actor process (multiprocessing 'spawn'): rebuilds the agent from
     the learner's gin config and acts until `stop` is set; reports back through
     `env_steps`, `episodes` and `writing` (see UnrollReports)."""
+    children.die_with_parent()  # a killed learner (kill -9) leaves no actor behind
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from tfrainbow.system import quiet
 

@@ -27,9 +27,11 @@ from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
 from tfrainbow.runtime.episode_log import EpisodeLog
 from tfrainbow.runtime.run_evaluation import RunEvaluation
-from tfrainbow.runtime.run_utils import (install_stop_signals, restore_latest,
+from tfrainbow.runtime.run_utils import (install_stop_signals, optimizer_settings,
+                                         restore_latest, restore_optimizer_settings,
                                          writable_root_dir, write_results)
 from tfrainbow.runtime.triggers import IntervalTrigger, TimeTrigger
+from tfrainbow.system.run_lock import RunDirLock
 
 
 class RunLoop:
@@ -56,6 +58,17 @@ class RunLoop:
                  stop_event: Optional[threading.Event] = None, log=print,
                  state: Optional[dict] = None, confirm_episodes: int = 0):
         self.builder, self.root_dir = builder, writable_root_dir(root_dir)
+        self._lock = RunDirLock(self.root_dir)  # one process per run directory
+        try:
+            self._open(builder, eval_interval, eval_episodes, target_return,
+                       checkpoint_interval, log_interval_s, seed, stop_event, log, state,
+                       confirm_episodes)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self, builder, eval_interval, eval_episodes, target_return, checkpoint_interval,
+              log_interval_s, seed, stop_event, log, state, confirm_episodes):
         self.eval_interval, self.eval_episodes = eval_interval, int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, checkpoint_interval
         self.log_interval_s, self.seed, self.log = log_interval_s, seed, log
@@ -72,8 +85,12 @@ class RunLoop:
         self.manager = tf.train.CheckpointManager(
             self.checkpoint, os.path.join(self.root_dir, "checkpoints"), max_to_keep=3)
         # Restore before writing anything, so a mismatching config cannot damage the run.
+        configured = optimizer_settings(self.agent)
         restore_latest(self.checkpoint, self.manager, self.root_dir)
         self.resumed = self.manager.latest_checkpoint is not None
+        # The config rules hyper-parameters, the checkpoint state: a resumed run uses the
+        # learning rate it is configured with now, not the one its checkpoint kept.
+        self.changed_settings = restore_optimizer_settings(self.agent, configured)
         with open(os.path.join(self.root_dir, "config.gin"), "w") as f:
             f.write(gin.config_str())
         write_run_file(self.root_dir, builder)
@@ -140,8 +157,9 @@ class RunLoop:
         return {}
 
     def close(self):
-        """Releases what the run holds (servers, writers)."""
+        """Releases what the run holds (servers, writers, its directory)."""
         self.summaries.flush()
+        self._lock.release()
 
     # The life cycle.
     def label(self, count: int) -> str:

@@ -9,8 +9,8 @@ from typing import Optional
 import reverb
 import tensorflow as tf
 
-from tfrainbow.errors import (CheckpointMismatchError, ReverbUnavailableError, RootDirError,
-                              first_line)
+from tfrainbow.errors import (CheckpointMismatchError, ConfigError, ReverbUnavailableError,
+                              RootDirError, first_line)
 
 
 def writable_root_dir(root_dir: str) -> str:
@@ -28,9 +28,19 @@ def writable_root_dir(root_dir: str) -> str:
     return root_dir
 
 
+def check_address(address: str) -> str:
+    """`address` if it reads HOST:PORT with a port number, else one clear error (not a
+    retry loop against an address that can never answer)."""
+    host, _, port = (address or "").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"Bad Reverb address {address!r}: expected HOST:PORT with a port "
+                          "number (1-65535), e.g. --reverb_address=localhost:8000.")
+    return address
+
+
 def connect(address: str, timeout_s: int = 10) -> reverb.Client:
     """A client to a Reverb server that answered within `timeout_s`, else one clear error."""
-    client = reverb.Client(address)
+    client = reverb.Client(check_address(address))
     try:
         client.server_info(timeout=timeout_s)
     except (reverb.errors.DeadlineExceededError, RuntimeError) as error:
@@ -98,3 +108,32 @@ def steady_rate(first, last, index: int, scale: float = 1.0) -> Optional[float]:
     if first is None or last is None or last[0] <= first[0]:
         return None
     return round((last[index] - first[index]) * scale / (last[0] - first[0]), 1)
+
+
+def optimizer_settings(agent) -> dict:
+    """The agent's optimizer hyper-parameters that a checkpoint also holds (the learning
+    rate: Keras keeps it in a variable), as configured now."""
+    optimizer = getattr(agent, "optimizer", None)
+    rate = getattr(optimizer, "learning_rate", None)
+    if isinstance(rate, tf.Variable) or tf.is_tensor(rate):
+        return {"learning_rate": float(rate.numpy())}
+    return {}  # a schedule: it follows the restored step
+
+
+def restore_optimizer_settings(agent, configured: dict) -> dict:
+    """Puts the configured settings back after a restore; returns {name: (restored,
+    configured)} for those that differed."""
+    changed = {}
+    for name, value in configured.items():
+        variable = getattr(agent.optimizer, name)
+        restored = float(variable.numpy())
+        if restored != value:
+            variable.assign(value)
+            changed[name] = (restored, value)
+    return changed
+
+
+def describe_changes(changed: dict) -> str:
+    """'; learning rate 0.001 from the config (the checkpoint had 0.01)' ('' if none)."""
+    return "".join(f"; {name.replace('_', ' ')} {new:g} from the config (the checkpoint had "
+                   f"{old:g})" for name, (old, new) in changed.items())

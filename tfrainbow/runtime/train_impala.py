@@ -22,7 +22,7 @@ from tfrainbow.replay import weights
 from tfrainbow.runtime.actor_process import actor_process
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_loop import RunLoop
-from tfrainbow.runtime.run_utils import RunState, connect, steady_rate
+from tfrainbow.runtime.run_utils import RunState, connect, describe_changes, steady_rate
 
 
 @gin.configurable
@@ -72,7 +72,8 @@ class ImpalaTrainer(RunLoop):
         self._start_steps = int(self.state.env_steps)
         if self.resumed:
             self.log(f"Resuming {self.root_dir}: {self._start_steps:,} env steps, "
-                     f"{int(self.agent.train_step):,} updates.")
+                     f"{int(self.agent.train_step):,} updates"
+                     f"{describe_changes(self.changed_settings)}.")
 
     def count(self) -> int:
         return self._env_steps.value if self._env_steps is not None else int(

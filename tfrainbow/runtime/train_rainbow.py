@@ -22,7 +22,7 @@ from tfrainbow.builders import REPLAY_TABLE, RainbowBuilder
 from tfrainbow.errors import ConfigError
 from tfrainbow.runtime.progress import Progress
 from tfrainbow.runtime.run_loop import RunLoop
-from tfrainbow.runtime.run_utils import RunState, connect, steady_rate
+from tfrainbow.runtime.run_utils import RunState, connect, describe_changes, steady_rate
 
 
 def training_rates(first_update, last_update) -> dict:
@@ -84,7 +84,7 @@ class RainbowTrainer(RunLoop):
         if self.actor.env_steps or self.replay_size():
             self.log(f"Resuming {self.root_dir}: {self.actor.env_steps:,} env steps, "
                      f"{int(self.agent.train_step):,} updates, {self.replay_size():,} "
-                     "transitions in replay.")
+                     f"transitions in replay{describe_changes(self.changed_settings)}.")
 
     def replay_size(self) -> int:
         """Transitions in the replay table now."""
