@@ -3,6 +3,7 @@ import pathlib
 
 import gin
 import pytest
+import tensorflow as tf
 
 from tfrainbow import envs, specs
 from tfrainbow import builders
@@ -66,7 +67,7 @@ EXPECTED = {
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": "abs_one", "learning_rate": 6e-4,
         "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99, "encoder": "ImpalaResNet",
-        "optimizer": "RMSprop",
+        "optimizer": "ReferenceRMSProp", "decay_updates": 78125, "learning_rate_end": 0.0,
     },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
@@ -118,6 +119,11 @@ def built_values(agent, env):
     }
 
 
+def _initial_rate(optimizer):
+    rate = optimizer._learning_rate  # a variable, or a schedule (its value at step 0)
+    return float(rate(0) if callable(rate) and not isinstance(rate, tf.Variable) else rate)
+
+
 def impala_values(agent, env):
     trainer = gin.get_bindings("ImpalaTrainer")
     transport = UnrollConfig()
@@ -127,7 +133,10 @@ def impala_values(agent, env):
             "baseline_cost": agent.baseline_cost, "entropy_cost": agent.entropy_cost,
             "max_gradient_norm": agent.max_gradient_norm,
             "reward_clipping": agent.reward_clipping,
-            "learning_rate": float(agent.optimizer.learning_rate),
+            "learning_rate": _initial_rate(agent.optimizer),
+            "decay_updates": getattr(agent.optimizer._learning_rate, "decay_steps", None),
+            "learning_rate_end": getattr(agent.optimizer._learning_rate,
+                                         "end_learning_rate", None),
             "optimizer_epsilon": agent.optimizer.epsilon,
             "rmsprop_rho": getattr(agent.optimizer, "rho", None),
             "optimizer": type(agent.optimizer).__name__,

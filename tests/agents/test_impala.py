@@ -139,3 +139,28 @@ def test_compiled_step_acts_as_step(lstm_units, jit_compile):
     draws = np.stack([step(tf.constant(obs), tf.constant(first), state)[0].numpy()
                       for _ in range(20)])
     assert (draws != draws[0]).any()
+
+
+@pytest.mark.parametrize("rho_bar, c_bar, lam", [(2.0, 0.5, 1.0), (1.0, 0.3, 0.9)])
+def test_c_bar_reaches_the_vtrace_targets(rho_bar, c_bar, lam):
+    # c_bar != rho_bar (Espeholt et al. 2018, Sec. 4.1: c_bar cuts the traces, rho_bar sets
+    # the fixed point): the baseline's targets follow the paper's sum with that c_bar.
+    agent = make_agent(discount=0.9, clip_rho_threshold=rho_bar, clip_c_threshold=c_bar,
+                       lambda_=lam)
+    rng = np.random.default_rng(4)
+    unroll = random_unroll(rng, T=8, B=4)._replace(truncation_value=None,
+                                                   truncated=np.zeros((8, 4), bool))
+    _, extra = agent.loss(unroll)
+    logits, values, _ = agent.network(unroll.observation, unroll.first, ())
+    logits, values = logits.numpy(), values.numpy()
+    logp = np.take_along_axis(log_softmax(logits[:-1]), unroll.action[..., None], -1)[..., 0]
+    behaviour = np.take_along_axis(log_softmax(unroll.behaviour_logits),
+                                   unroll.action[..., None], -1)[..., 0]
+    discounts = 0.9 * ~unroll.terminated
+    vs, _ = numpy_vtrace(logp - behaviour, discounts, unroll.reward, values[:-1], values[-1],
+                         rho_bar, 1.0, lam, c_bar=c_bar)
+    expected = 0.5 * 0.5 * ((vs - values[:-1]) ** 2).sum()
+    np.testing.assert_allclose(extra.baseline_loss, expected, rtol=1e-4, atol=1e-5)
+    vs_default, _ = numpy_vtrace(logp - behaviour, discounts, unroll.reward, values[:-1],
+                                 values[-1], rho_bar, 1.0, lam)
+    assert not np.allclose(vs, vs_default)  # c_bar matters on these inputs

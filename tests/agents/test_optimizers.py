@@ -103,3 +103,59 @@ def test_fused_adam_updates_mixed_precision_variables():
     assert layer.kernel.dtype == tf.float32
     # First Adam step: m / sqrt(v) = g / |g| = 1, so each weight moves by lr.
     np.testing.assert_allclose(layer.kernel.numpy(), kernel0 - 0.1, atol=1e-6)
+
+
+def numpy_tf1_rmsprop(theta, grads, lr, rho, momentum, epsilon):
+    """TF1's RMSPropOptimizer (uncentered): ms from 1, epsilon inside the root."""
+    ms, mom, theta = np.ones_like(theta), np.zeros_like(theta), theta.copy()
+    for g, rate in zip(grads, lr):
+        ms = rho * ms + (1 - rho) * g * g
+        mom = momentum * mom + rate * g / np.sqrt(ms + epsilon)
+        theta = theta - mom
+    return theta
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_reference_rmsprop_follows_tf1s_rule(momentum):
+    from tfrainbow.agents.optimizers import ReferenceRMSProp
+
+    rng = np.random.default_rng(3)
+    theta0 = rng.normal(size=(4, 3))
+    grads = [rng.normal(0, s, size=(4, 3)) for s in (0.01, 1.0, 10.0, 0.1, 3.0)]
+    variable = tf.Variable(theta0, dtype=tf.float64)
+    optimizer = ReferenceRMSProp(learning_rate=0.05, rho=0.99, momentum=momentum, epsilon=0.01)
+    for g in grads:
+        optimizer.apply_gradients([(tf.constant(g), variable)])
+    np.testing.assert_allclose(variable.numpy(), numpy_tf1_rmsprop(
+        theta0, grads, [0.05] * len(grads), 0.99, momentum, 0.01), rtol=1e-6)  # lr is float32
+
+
+@pytest.mark.parametrize("gradient, expected", [(0.01, 0.01), (0.1, 0.1), (1.0, 0.995),
+                                                (10.0, 7.07)])
+def test_reference_rmsprop_first_step_over_the_learning_rate(gradient, expected):
+    # The issue's table: Keras' RMSprop gives 0.1 / 0.995 / 7.07 / 9.95 instead.
+    from tfrainbow.agents.optimizers import ReferenceRMSProp
+
+    variable = tf.Variable([0.0])
+    ReferenceRMSProp(learning_rate=1.0, rho=0.99, epsilon=0.01).apply_gradients(
+        [(tf.constant([gradient]), variable)])
+    assert -float(variable.numpy()[0]) == pytest.approx(expected, abs=5e-3)
+
+
+def test_linear_decay_reaches_zero_and_the_slots_checkpoint(tmp_path):
+    from tfrainbow.agents.optimizers import ReferenceRMSProp, linear_decay_to_zero
+
+    schedule = linear_decay_to_zero(6e-4, 100)
+    assert [float(schedule(s)) for s in (0, 50, 100, 200)] == pytest.approx(
+        [6e-4, 3e-4, 0.0, 0.0])
+    variable = tf.Variable([1.0, 2.0])
+    optimizer = ReferenceRMSProp(learning_rate=schedule)
+    optimizer.apply_gradients([(tf.constant([0.5, -0.5]), variable)])
+    path = tf.train.Checkpoint(v=variable, o=optimizer).save(str(tmp_path / "ckpt"))
+    again_v = tf.Variable([0.0, 0.0])
+    again = ReferenceRMSProp(learning_rate=linear_decay_to_zero(6e-4, 100))
+    again.build([again_v])
+    tf.train.Checkpoint(v=again_v, o=again).restore(path).assert_existing_objects_matched()
+    np.testing.assert_allclose(again._mean_squares[0].numpy(),
+                               optimizer._mean_squares[0].numpy())
+    assert int(again.iterations) == 1

@@ -26,8 +26,8 @@ class ImpalaAgent(tf.Module):
     Args:
       discount: gamma; baseline_cost 0.5 and entropy_cost 0.01 as in the paper (Atari).
       max_gradient_norm: global-norm gradient clipping (None: off).
-      clip_rho_threshold, clip_pg_rho_threshold, lambda_: V-trace's rho_bar, rho_bar_pg
-        and lambda.
+      clip_rho_threshold, clip_pg_rho_threshold, clip_c_threshold, lambda_: V-trace's
+        rho_bar, rho_bar_pg, c_bar (the trace cutting, Sec. 4.1; the paper's 1) and lambda.
       reward_clipping: None or "abs_one" (clip to [-1, 1], the paper's Atari setting).
       jit_compile_actor: compile the actors' per-step policy call with XLA (faster for small
         MLPs on CPU; measure before turning it on for convolutional networks).
@@ -41,7 +41,8 @@ class ImpalaAgent(tf.Module):
                  discount: float = 0.99, baseline_cost: float = 0.5,
                  entropy_cost: float = 0.01, max_gradient_norm: Optional[float] = 40.0,
                  clip_rho_threshold: float = 1.0, clip_pg_rho_threshold: float = 1.0,
-                 lambda_: float = 1.0, reward_clipping: Optional[str] = None,
+                 clip_c_threshold: float = 1.0, lambda_: float = 1.0,
+                 reward_clipping: Optional[str] = None,
                  jit_compile_actor: bool = False, name: str = "ImpalaAgent"):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
@@ -58,7 +59,8 @@ class ImpalaAgent(tf.Module):
         self.discount, self.baseline_cost = float(discount), float(baseline_cost)
         self.entropy_cost, self.max_gradient_norm = float(entropy_cost), max_gradient_norm
         self.vtrace_kwargs = dict(clip_rho_threshold=clip_rho_threshold,
-                                  clip_pg_rho_threshold=clip_pg_rho_threshold, lambda_=lambda_)
+                                  clip_pg_rho_threshold=clip_pg_rho_threshold,
+                                  clip_c_threshold=clip_c_threshold, lambda_=lambda_)
         self.reward_clipping = reward_clipping
         self.train_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
         self.policy = ActorCriticPolicy(network, observation_spec, sample=False,

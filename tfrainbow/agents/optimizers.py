@@ -52,3 +52,62 @@ def _constant(value, dtype):
 
 def _handle(variable):
     return float32_variable(variable).handle  # mixed precision's AutoCastVariable unwrapped
+
+
+@gin.configurable
+class ReferenceRMSProp(tf.keras.optimizers.Optimizer):
+    """RMSProp as IMPALA's reference implementation ran it (TF1's
+    `tf.train.RMSPropOptimizer`, uncentered), one fused `ResourceApplyRMSProp` per variable:
+
+        ms <- rho ms + (1 - rho) g^2;   mom <- momentum mom + lr g / sqrt(ms + epsilon)
+        theta <- theta - mom
+
+    with the mean square `ms` starting at 1, not 0, and epsilon inside the root. Keras'
+    RMSprop starts ms at 0 and adds epsilon outside the root, so its first steps are up to
+    1 / sqrt(1 - rho) (10x at rho = 0.99) larger for small gradients. Paper's Atari values:
+    lr 6e-4 (annealed linearly to 0), rho 0.99, momentum 0, epsilon 0.01.
+    """
+
+    def __init__(self, learning_rate=6e-4, rho: float = 0.99, momentum: float = 0.0,
+                 epsilon: float = 0.01, jit_compile=False, name="ReferenceRMSProp", **kwargs):
+        super().__init__(name=name, jit_compile=jit_compile, **kwargs)
+        self._learning_rate = self._build_learning_rate(learning_rate)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+
+    def build(self, var_list):
+        """Slots per variable: the mean square (ones, as TF1) and the momentum (zeros)."""
+        super().build(var_list)
+        if hasattr(self, "_built") and self._built:
+            return
+        self._built = True
+        self._mean_squares, self._moments = [], []
+        for variable in var_list:
+            self._mean_squares.append(self.add_variable_from_reference(
+                variable, "ms", initial_value=tf.ones_like(float32_variable(variable))))
+            self._moments.append(self.add_variable_from_reference(variable, "momentum"))
+
+    def update_step(self, gradient, variable):
+        """The TF1 rule above, in one kernel."""
+        dtype = variable.dtype
+        index = self._index_dict[self._var_key(variable)]
+        if isinstance(gradient, tf.IndexedSlices):
+            gradient = tf.convert_to_tensor(gradient)
+        return tf.raw_ops.ResourceApplyRMSProp(
+            var=_handle(variable), ms=_handle(self._mean_squares[index]),
+            mom=_handle(self._moments[index]), lr=tf.cast(self.learning_rate, dtype),
+            rho=_constant(self.rho, dtype), momentum=_constant(self.momentum, dtype),
+            epsilon=_constant(self.epsilon, dtype), grad=gradient)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(learning_rate=self._serialize_hyperparameter(self._learning_rate),
+                      rho=self.rho, momentum=self.momentum, epsilon=self.epsilon)
+        return config
+
+
+@gin.configurable
+def linear_decay_to_zero(learning_rate: float = gin.REQUIRED, decay_updates: int = gin.REQUIRED):
+    """The learning rate annealed linearly from `learning_rate` to 0 over `decay_updates`
+    optimizer steps (the IMPALA paper's schedule), then 0."""
+    return tf.keras.optimizers.schedules.PolynomialDecay(
+        float(learning_rate), int(decay_updates), end_learning_rate=0.0, power=1.0)

@@ -114,10 +114,13 @@ def optimizer_settings(agent) -> dict:
     """The agent's optimizer hyper-parameters that a checkpoint also holds (the learning
     rate: Keras keeps it in a variable), as configured now."""
     optimizer = getattr(agent, "optimizer", None)
+    if isinstance(getattr(optimizer, "_learning_rate", None),
+                  tf.keras.optimizers.schedules.LearningRateSchedule):
+        return {}  # a schedule: it follows the restored step
     rate = getattr(optimizer, "learning_rate", None)
-    if isinstance(rate, tf.Variable) or tf.is_tensor(rate):
+    if isinstance(rate, tf.Variable):
         return {"learning_rate": float(rate.numpy())}
-    return {}  # a schedule: it follows the restored step
+    return {}
 
 
 def restore_optimizer_settings(agent, configured: dict) -> dict:
