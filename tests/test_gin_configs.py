@@ -61,6 +61,7 @@ EXPECTED = {
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
         "max_gradient_norm": 40.0, "reward_clipping": None, "target_return": 475.0,
         "encoder": "MLPEncoder", "optimizer": "FusedAdam", "learning_rate": 1e-3,
+        "greedy_evaluation": False,
     },
     "impala/atari.gin": {
         "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
@@ -68,6 +69,7 @@ EXPECTED = {
         "max_gradient_norm": 40.0, "reward_clipping": "abs_one", "learning_rate": 6e-4,
         "optimizer_epsilon": 0.01, "rmsprop_rho": 0.99, "encoder": "ImpalaResNet",
         "optimizer": "ReferenceRMSProp", "decay_updates": 78125, "learning_rate_end": 0.0,
+        "greedy_evaluation": False,
     },
     "rainbow/acrobot.gin": {
         "env_id": "Acrobot-v1", "num_atoms": 51, "v_min": -100.0, "v_max": 0.0,
@@ -140,7 +142,8 @@ def impala_values(agent, env):
             "optimizer_epsilon": agent.optimizer.epsilon,
             "rmsprop_rho": getattr(agent.optimizer, "rho", None),
             "optimizer": type(agent.optimizer).__name__,
-            "encoder": type(agent.network.encoder).__name__}
+            "encoder": type(agent.network.encoder).__name__,
+            "greedy_evaluation": agent.policy.kind == "greedy"}
 
 
 @pytest.mark.parametrize("name", SHIPPED)

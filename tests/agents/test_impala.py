@@ -88,7 +88,7 @@ def test_reward_clipping():
 def test_learns_a_contextual_bandit_from_a_lagging_behaviour_policy():
     """Reward 1 when the action equals the context bit. The behaviour policy is uniform (as
     if it lagged far behind): V-trace corrects, and the greedy policy becomes right."""
-    agent = make_agent(entropy_cost=0.001)
+    agent = make_agent(entropy_cost=0.001, greedy_evaluation=True)
     rng = np.random.default_rng(3)
     T, B = 4, 16
     for _ in range(150):
@@ -110,7 +110,7 @@ def test_learns_a_contextual_bandit_from_a_lagging_behaviour_policy():
 
 
 def test_sampling_policy_follows_the_softmax():
-    agent = make_agent()
+    agent = make_agent(greedy_evaluation=True)
     obs = np.tile(np.array([[0.3, -0.7]], np.float32), (4000, 1))
     actions, logits, _ = agent.collect_policy.step(obs, np.ones(4000, bool), ())
     p1 = tf.nn.softmax(logits[0]).numpy()[1]
@@ -164,3 +164,16 @@ def test_c_bar_reaches_the_vtrace_targets(rho_bar, c_bar, lam):
     vs_default, _ = numpy_vtrace(logp - behaviour, discounts, unroll.reward, values[:-1],
                                  values[-1], rho_bar, 1.0, lam)
     assert not np.allclose(vs, vs_default)  # c_bar matters on these inputs
+
+
+def test_evaluation_samples_from_pi_by_default_and_greedy_is_one_switch():
+    # The paper's scores (scalable_agent's test mode) sample from pi.
+    agent = make_agent()
+    assert agent.policy.kind == "sampled" and agent.collect_policy.kind == "sampled"
+    obs = np.tile(np.array([[0.3, -0.7]], np.float32), (4000, 1))
+    logits, _, _ = agent.network(obs[:1][None])
+    p1 = tf.nn.softmax(logits[0, 0]).numpy()[1]
+    assert 0.05 < p1 < 0.95  # a policy whose samples and argmax differ
+    assert abs(agent.policy.action(obs).numpy().mean() - p1) < 0.03
+    greedy = make_agent(greedy_evaluation=True)
+    assert greedy.policy.kind == "greedy"

@@ -22,6 +22,7 @@ BINDINGS = [
     "UnrollConfig.batch_size = 32",
     "ImpalaTrainer.eval_interval = 50000",
     "ImpalaTrainer.target_return = 300.0",
+    "ImpalaAgent.greedy_evaluation = True",  # the export's re-evaluation below is exact
 ]
 
 
@@ -34,7 +35,7 @@ def test_impala_learns_cartpole_with_two_actor_processes_and_resumes(tmp_path):
     assert results["eval_mean_return"] >= 100, results
     assert results["num_actors"] == 2 and results["updates"] > 0
     assert 0 <= results["policy_lag"]["mean"] <= results["policy_lag"]["max"] < 50
-    assert results["trained_env_steps_per_s"] > 0
+    assert results["trained_env_steps_per_s"] > 0 and results["eval_policy"] == "greedy"
     weights = [v.numpy() for v in trainer.agent.network.variables]
     if results["target_reached"]:
         # Evaluation runs on a snapshot while training goes on; the export is that snapshot:

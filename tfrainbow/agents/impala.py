@@ -29,6 +29,8 @@ class ImpalaAgent(tf.Module):
       clip_rho_threshold, clip_pg_rho_threshold, clip_c_threshold, lambda_: V-trace's
         rho_bar, rho_bar_pg, c_bar (the trace cutting, Sec. 4.1; the paper's 1) and lambda.
       reward_clipping: None or "abs_one" (clip to [-1, 1], the paper's Atari setting).
+      greedy_evaluation: evaluate and export the argmax of pi instead of sampling from it
+        (the paper's scores and scalable_agent's test mode sample: the default).
       jit_compile_actor: compile the actors' per-step policy call with XLA (faster for small
         MLPs on CPU; measure before turning it on for convolutional networks).
     At a truncated step (time limit) the target is r_t + gamma V(final observation), from the
@@ -42,7 +44,7 @@ class ImpalaAgent(tf.Module):
                  entropy_cost: float = 0.01, max_gradient_norm: Optional[float] = 40.0,
                  clip_rho_threshold: float = 1.0, clip_pg_rho_threshold: float = 1.0,
                  clip_c_threshold: float = 1.0, lambda_: float = 1.0,
-                 reward_clipping: Optional[str] = None,
+                 reward_clipping: Optional[str] = None, greedy_evaluation: bool = False,
                  jit_compile_actor: bool = False, name: str = "ImpalaAgent"):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
@@ -63,8 +65,9 @@ class ImpalaAgent(tf.Module):
                                   clip_c_threshold=clip_c_threshold, lambda_=lambda_)
         self.reward_clipping = reward_clipping
         self.train_step = tf.Variable(0, dtype=tf.int64, trainable=False, name="train_step")
-        self.policy = ActorCriticPolicy(network, observation_spec, sample=False,
-                                        name="GreedyPolicy")
+        self.policy = ActorCriticPolicy(network, observation_spec, sample=not greedy_evaluation,
+                                        name="GreedyPolicy" if greedy_evaluation
+                                        else "EvaluationPolicy")
         self.collect_policy = ActorCriticPolicy(network, observation_spec, sample=True,
                                                 jit_compile=jit_compile_actor,
                                                 name="SamplingPolicy")

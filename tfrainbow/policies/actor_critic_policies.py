@@ -21,6 +21,11 @@ class ActorCriticPolicy(tf.Module):
         self.action = tf.function(self._action, input_signature=[signature])
         self.step = tf.function(self._step)
 
+    @property
+    def kind(self) -> str:
+        """'sampled' (draws from pi) or 'greedy' (its argmax), for evaluation reports."""
+        return "sampled" if self.sample else "greedy"
+
     def compiled_step(self, batch_size: int):
         """`step` for a fixed batch size as one concrete function of (observation tensor,
         first tensor, state), called flat (FlatCall), XLA-compiled when the policy was built

@@ -24,6 +24,8 @@ class GreedyPolicy(tf.Module, _CompiledAction):
     """argmax_a Q(s, a). `noisy=True` samples fresh network noise per call (NoisyNet
     exploration, the collect policy); `noisy=False` acts on the mean weights (evaluation)."""
 
+    kind = "greedy"  # for evaluation reports (the noise is off in evaluation)
+
     def __init__(self, network, observation_spec: tf.TensorSpec, noisy: bool = False,
                  jit_compile: bool = False, name: str = "GreedyPolicy"):
         super().__init__(name=name)

@@ -28,6 +28,8 @@ class RunEvaluation:
         self.target_return, self.seed = target_return, seed
         self.summaries, self._log, self._label = summaries, log, label
         self.last_eval: Optional[float] = None  # the last mean, for progress lines
+        # 'greedy' or 'sampled': what the evaluations play (IMPALA's sample by default).
+        self.kind = getattr(builder.make_policy(agent), "kind", "greedy") if agent else "greedy"
         self._confirmations = 0
 
     def snapshot_evaluator(self) -> Optional[SnapshotEvaluator]:
@@ -71,7 +73,8 @@ class RunEvaluation:
                 tf.summary.scalar("eval/confirmed_mean_return", result.confirmation.mean)
         self.last_eval = result.mean
         self._log(f"evaluation at {self._label(count)}: mean return {result.mean:.1f} +- "
-                  f"{result.std:.1f} over {len(result.returns)} episodes (greedy policy)")
+                  f"{result.std:.1f} over {len(result.returns)} episodes ({self.kind} "
+                  "policy)")
         confirmed = result.confirmation
         if confirmed is not None:
             held = confirmed.mean >= self.target_return
@@ -84,7 +87,7 @@ class RunEvaluation:
     def results(self, result) -> dict:
         """The evaluation's part of results.json."""
         out = {"eval_mean_return": result.mean if result else None,
-               "eval_std_return": result.std if result else None,
+               "eval_std_return": result.std if result else None, "eval_policy": self.kind,
                "target_return": self.target_return}
         if self.confirm_episodes:
             confirmed = result.confirmation if result else None
