@@ -9,7 +9,12 @@ each after up to 30 no-ops, raw rewards, noise off (--epsilon=0.001 for epsilon-
 evaluation); the result also gives the human-normalized score (HNS). The result is written
 as JSON to --output (default: eval.json beside the policy or in the run directory).
 """
-from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+import os
+import sys
+
+if not __package__:  # run by path (python binaries/NAME.py): the repository root first
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from binaries import common  # noqa: E402,F401  (quiet TensorFlow before it is imported)
 
 from absl import app, flags  # noqa: E402
 

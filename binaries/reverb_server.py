@@ -6,6 +6,7 @@
 Localhost only by default (see tfrainbow/system/loopback.py); --bind_all_interfaces
 listens on every interface. Checkpoints to ROOT_DIR/replay and restores from it on start.
 """
+import os
 import sys
 
 from absl import flags
@@ -29,6 +30,8 @@ if not flags.FLAGS.bind_all_interfaces:
         EARLY_ERROR = error
 flags.FLAGS.unparse_flags()
 
+if not __package__:  # run by path (python binaries/NAME.py): the repository root first
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from binaries import common  # noqa: E402  (quiet TensorFlow before it is imported)
 
 flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Whose tables to serve.")

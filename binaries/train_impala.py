@@ -2,7 +2,12 @@
 
     python -m binaries.train_impala --gin_file=gin/impala/cartpole.gin --root_dir=runs/impala
 """
-from binaries import common  # noqa: F401  (quiet TensorFlow before it is imported)
+import os
+import sys
+
+if not __package__:  # run by path (python binaries/NAME.py): the repository root first
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from binaries import common  # noqa: E402,F401  (quiet TensorFlow before it is imported)
 
 from absl import flags  # noqa: E402
 
