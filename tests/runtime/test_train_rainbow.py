@@ -13,6 +13,7 @@ import tensorflow as tf
 from tests.runtime import tiny_run
 from tfrainbow import envs
 from tfrainbow.policies.saver import load_policy
+from tfrainbow.runtime.episode_log import read_episodes
 from tfrainbow.runtime.evaluator import evaluate
 from tfrainbow.runtime.run_evaluation import EVAL_SEED_OFFSET
 from tfrainbow.runtime.train_rainbow import RainbowTrainer, training_rates
@@ -37,6 +38,10 @@ def test_a_restarted_run_keeps_its_steps_weights_and_replay(tmp_path):
     for restored, saved in zip(weights_of(second.agent), saved_weights):
         np.testing.assert_array_equal(restored, saved)
     assert second.replay_size() == results["replay_size"]  # restored from root_dir/replay
+    # Its first progress line averages the run's last logged episodes, not an empty list.
+    logged = [ret for _, ret, _ in read_episodes(str(tmp_path))]
+    assert len(logged) == results["episodes"] > 0
+    assert list(second.actor.episode_returns) == logged[-100:]
     resumed = second.run()
     assert resumed["env_steps"] >= 800 and resumed["updates"] > saved_updates
 

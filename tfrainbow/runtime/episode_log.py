@@ -21,6 +21,10 @@ class EpisodeLog:
         with self._lock:
             self._pending.append((int(env_steps), float(episode_return), int(length)))
 
+    def recent_returns(self, count: int = 100):
+        """The returns of the last `count` logged episodes (a resumed run's recent ones)."""
+        return [ret for _, ret, _ in read_episodes(os.path.dirname(self.path))[-count:]]
+
     def flush(self):
         """Appends the recorded episodes to the file (created with its header)."""
         with self._lock:

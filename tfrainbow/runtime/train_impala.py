@@ -66,7 +66,9 @@ class ImpalaTrainer(RunLoop):
         self._published = builder.published_variables(self.agent, self.builder_state)
         self.learner = builder.make_learner(self.agent, self.address, self.builder_state)
         self._env_steps = self._episodes = None  # shared with the actor processes
-        self._returns, self._num_episodes = [], int(self.state.episodes)
+        # A resumed run's progress lines start from its last logged episodes, not from nan.
+        self._returns = self.episode_log.recent_returns(100)
+        self._num_episodes = int(self.state.episodes)
         self._processes = []
         self._first_update = self._last_update = None  # (time, train step)
         self._start_steps = int(self.state.env_steps)

@@ -79,6 +79,8 @@ class RainbowTrainer(RunLoop):
             envs.make_vector_env(self.builder.envs_per_actor), self.agent, self.client,
             self.builder_state, lambda: self.stop.is_set() or self.actor.env_steps >= limit,
             seed, env_steps=int(self.state.env_steps), episodes=int(self.state.episodes))
+        # A resumed run's progress lines start from its last logged episodes, not from nan.
+        self.actor.episode_returns.extend(self.episode_log.recent_returns(100))
         self.progress.restart(self.actor.env_steps, int(self.agent.train_step))
         self._first_update = self._last_update = None  # (time, train step, env steps)
         if self.actor.env_steps or self.replay_size():
