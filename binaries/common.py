@@ -62,7 +62,7 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
     gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
         gin.parse_config_files_and_bindings(files, FLAGS.gin_bindings)
-    except (ValueError, IOError) as error:  # unknown configurable/parameter, missing file
+    except (ValueError, IOError, SyntaxError) as error:  # unknown name, missing file, syntax
         raise ConfigError(f"Bad gin configuration: {first_line(error)} (check the names "
                           "against the README's gin reference)") from None
 

@@ -35,6 +35,7 @@ def main(argv):
     import os
 
     from tfrainbow import envs, specs
+    from tfrainbow.errors import ConfigError
     from tfrainbow.envs import atari, atari_scores
     from tfrainbow.policies.saver import load_policy
     from tfrainbow import builders
@@ -53,7 +54,15 @@ def main(argv):
     env_specs = specs.specs_from_env(probe)
     probe.close()
     if FLAGS.policy_dir:
-        _, action_fn = load_policy(FLAGS.policy_dir)
+        loaded, action_fn = load_policy(FLAGS.policy_dir)
+        takes = loaded.signatures["action"].structured_input_signature[1]["observation"]
+        wanted = env_specs.observation_spec
+        if takes.shape[1:] != wanted.shape or takes.dtype != wanted.dtype:
+            raise ConfigError(
+                f"The policy at {FLAGS.policy_dir} takes observations of shape "
+                f"{tuple(takes.shape[1:])} {takes.dtype.name}, but {env_id} gives "
+                f"{tuple(wanted.shape)} {wanted.dtype.name}: evaluate it on the env it was "
+                "trained on (--env_id, or its run's config.gin).")
         source = FLAGS.policy_dir
     else:
         builder, agent = builders.restore_agent(FLAGS.root_dir, env_specs)

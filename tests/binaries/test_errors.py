@@ -38,6 +38,9 @@ def assert_one_line_error(done, *words):
     (["RainbowNetwork.num_atoms = 0"], ["num_atoms must be >= 2"]),
     (["ReplayConfig.batch_size = 512"], ["batch_size (512) is larger", "min_size"]),
     (["ReplayConfig.gamma = 1.5"], ["gamma must be in [0, 1]"]),
+    (["ReplayConfig.batch_size = 'abc'"], ["ReplayConfig.batch_size must be a number",
+                                          "'abc'"]),
+    (["RainbowTrainer.max_env_steps = = 3"], ["Bad gin configuration", "Unable to parse"]),
     # Old homes of a knob: one line naming the new binding.
     (["RainbowAgent.n_step = 3"], ["RainbowAgent.n_step is now ReplayConfig.n_step",
                                    "bind ReplayConfig.n_step = 3"]),
@@ -243,3 +246,13 @@ def test_kill_9_of_train_impala_leaves_no_actor_process(tmp_path):
         assert not alive, f"actor processes {alive} outlived their trainer"
     finally:
         trainer.kill()
+
+
+@pytest.mark.parametrize("source", ["--policy_dir={run}/policy", "--root_dir={run}"])
+def test_a_policy_evaluated_on_an_env_it_was_not_trained_on(trained_run, source):
+    done = subprocess.run([sys.executable, "-m", "binaries.evaluate",
+                           source.format(run=trained_run), "--env_id=Acrobot-v1"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    words = (["takes observations of shape (4,) float32", "Acrobot-v1 gives (6,)"]
+             if "policy_dir" in source else ["does not match", "config.gin"])
+    assert_one_line_error(done, *words)

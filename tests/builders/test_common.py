@@ -36,3 +36,15 @@ def test_processes_a_run_spawns_leave_the_warning_to_their_parent(capfd):
     process.join(120)
     assert process.exitcode == 0
     assert "bfloat16" not in capfd.readouterr().err
+
+
+def test_numeric_knobs_refuse_other_types_with_one_line():
+    import pytest
+
+    from tfrainbow.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="UnrollConfig.unroll_length must be a number"):
+        builders.UnrollConfig(unroll_length="20")
+    with pytest.raises(ConfigError, match="ReplayConfig.gamma must be a number, got True"):
+        builders.ReplayConfig(gamma=True)
+    assert builders.ReplayConfig(gamma=1, error_buffer=None).gamma == 1.0  # ints are numbers

@@ -8,10 +8,11 @@ from typing import Callable, List, Tuple
 import gin
 import tensorflow as tf
 
+from tfrainbow import specs as specs_lib
 from tfrainbow.agents import optimizers  # noqa: F401  (registers FusedAdam with gin)
 from tfrainbow.envs import atari  # noqa: F401  (registers the Atari options with gin)
 from tfrainbow.networks import encoders  # noqa: F401  (registers encoders with gin)
-from tfrainbow import specs as specs_lib
+from tfrainbow.errors import ConfigError
 from tfrainbow.networks.precision import cpu_has_bf16, precision_scope
 from tfrainbow.replay.tables import REPLAY_TABLE, UNROLL_TABLE, VARIABLE_TABLE  # noqa: F401
 
@@ -37,6 +38,15 @@ def warn_if_bf16_emulated(precision: str):
               "(AVX512_BF16/AMX) and no GPU is emulated, about 3x slower than float32 "
               "(benchmarks/learner_throughput.py's bf16 rows): use 'float32' here.",
               file=sys.stderr, flush=True)
+
+
+def check_numbers(config: str, **values):
+    """One clear error when a numeric knob got something else (a string from a gin binding,
+    say): `ReplayConfig.batch_size='abc'` would otherwise fail deep inside with a TypeError."""
+    for name, value in values.items():
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, float))):
+            raise ConfigError(f"{config}.{name} must be a number, got {value!r}.")
 
 
 def build_agent(agent_class, network_class, env_specs, precision: str):

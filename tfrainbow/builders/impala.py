@@ -7,7 +7,8 @@ import gin
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.impala import ImpalaAgent
 from tfrainbow.builders.common import (UNROLL_TABLE, VARIABLE_TABLE, AgentBuilder,
-                                       build_agent, network_of, variable_specs)
+                                       build_agent, check_numbers, network_of,
+                                       variable_specs)
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
 from tfrainbow.replay import tables, unrolls, weights
@@ -42,6 +43,9 @@ class UnrollConfig:
     def __init__(self, unroll_length: int = 20, batch_size: int = 32,
                  queue_size: Optional[int] = None, publish_period: int = 1,
                  pull_period: int = 1, envs_per_actor: int = 8):
+        check_numbers("UnrollConfig", unroll_length=unroll_length, batch_size=batch_size,
+                      queue_size=queue_size, publish_period=publish_period,
+                      pull_period=pull_period, envs_per_actor=envs_per_actor)
         if unroll_length < 1 or batch_size < 1:
             raise ConfigError(f"UnrollConfig needs unroll_length >= 1 and batch_size >= 1, "
                               f"got {unroll_length} and {batch_size}.")

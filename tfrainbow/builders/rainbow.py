@@ -9,7 +9,8 @@ import tensorflow as tf
 from tfrainbow import specs as specs_lib
 from tfrainbow.agents.rainbow import RainbowAgent
 from tfrainbow.builders.common import (REPLAY_TABLE, VARIABLE_TABLE, AgentBuilder,
-                                       build_agent, network_of, variable_specs)
+                                       build_agent, check_numbers, network_of,
+                                       variable_specs)
 from tfrainbow.errors import ConfigError
 from tfrainbow.networks.q_networks import RainbowNetwork
 from tfrainbow.replay import datasets, tables, weights, writers
@@ -62,6 +63,16 @@ class ReplayConfig:
                  priority_floor: float = 1e-3, error_buffer: Optional[float] = None,
                  clip_rewards: bool = False, frame_stack: int = 1, updates_per_call: int = 1,
                  envs_per_actor: int = 1, publish_period: int = 100, pull_period: int = 100):
+        check_numbers("ReplayConfig", max_size=max_size, min_size=min_size,
+                      batch_size=batch_size, updates_per_transition=updates_per_transition,
+                      n_step=n_step, gamma=gamma, priority_exponent=priority_exponent,
+                      importance_exponent=importance_exponent,
+                      importance_anneal_updates=importance_anneal_updates,
+                      importance_final_exponent=importance_final_exponent,
+                      priority_floor=priority_floor, error_buffer=error_buffer,
+                      frame_stack=frame_stack, updates_per_call=updates_per_call,
+                      envs_per_actor=envs_per_actor, publish_period=publish_period,
+                      pull_period=pull_period)
         if batch_size < 1:
             raise ConfigError(f"ReplayConfig.batch_size must be >= 1, got {batch_size}.")
         if batch_size > min_size:
