@@ -1,11 +1,13 @@
-"""MinAtar: Rainbow (gin/rainbow/minatar.gin) on the five games, resumable, beside
-Revisiting Rainbow (Obando-Ceron & Castro 2021).
+"""MinAtar: Rainbow (gin/rainbow/minatar.gin) or IMPALA (gin/impala/minatar.gin) on the five
+games, resumable, beside Revisiting Rainbow's Rainbow (Obando-Ceron & Castro 2021).
 
     python benchmarks/minatar.py --games=Breakout,Asterix --seeds=0,1 --frames=2000000
+    python benchmarks/minatar.py --agent=impala --frames=10000000
 
 Per game and seed it reports the mean training return of each window of --window frames
 (MinAtar has no frame skip: frames = env steps), the metric of Revisiting Rainbow's curves,
-and the greedy evaluation at the end; prints them beside the reference values at the same
+and the evaluation at the end on 100 episodes (Rainbow: greedy; IMPALA: sampled from pi, the
+paper's protocol, and greedy beside it); prints them beside the reference values at the same
 window; writes --out (JSON) and --plot (PNG, a panel per game: mean +- std over seeds, the
 references as points). A finished (game, seed) is kept and not rerun, an unfinished one
 resumes from its checkpoint: the suite can be completed over several sittings.
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import pathlib
+import subprocess
 import sys
 
 import numpy as np
@@ -35,6 +38,22 @@ REFERENCE = {"Asterix": {2_000_000: 18.0, 10_000_000: 42.0},
              "Freeway": {2_000_000: 55.0, 10_000_000: 57.0},
              "Seaquest": {2_000_000: 5.0, 10_000_000: 10.0},
              "SpaceInvaders": {2_000_000: 47.0, 10_000_000: 92.0}}
+
+
+GREEDY_FILE = "eval_greedy.json"  # in an IMPALA run directory: its greedy evaluation
+
+
+def greedy_evaluation(run_dir: str, episodes: int) -> dict:
+    """An IMPALA run's final checkpoint evaluated greedily (argmax pi) on the episodes of its
+    final evaluation, kept in run_dir/eval_greedy.json (computed once)."""
+    path = os.path.join(run_dir, GREEDY_FILE)
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, "-m", "binaries.evaluate", f"--root_dir={run_dir}",
+                        "--gin_bindings=ImpalaAgent.greedy_evaluation = True",
+                        f"--num_episodes={episodes}", f"--output={path}"],
+                       cwd=suite.REPO, check=True)
+    with open(path) as f:
+        return json.load(f)
 
 
 def window_means(episodes, window: int, num_windows: int):
@@ -75,11 +94,11 @@ def plot(report: dict, path: str):
         mean = np.array([np.nan if m is None else m for m in entry["mean"]])
         std = np.array([np.nan if s is None else s for s in entry["std"]])
         x = window_m * (np.arange(len(mean)) + 1)
-        ax.plot(x, mean, "o-", label=f"tfrainbow ({len(entry['seeds'])} seeds)")
+        ax.plot(x, mean, "o-", label=f"tfrainbow {report['agent']} ({len(entry['seeds'])} seeds)")
         ax.fill_between(x, mean - std, mean + std, alpha=0.25)
         ref = REFERENCE.get(game, {}) if report["window"] == REFERENCE_WINDOW else {}
         ax.plot([frames / 1e6 for frames in ref], list(ref.values()), "k*", markersize=9,
-                label="Revisiting Rainbow")
+                label="Revisiting Rainbow's Rainbow")
         ax.set_title(game)
         ax.set_xlabel("frames (M)")
     axes[0][0].set_ylabel(f"mean training return per {window_m:g}M frames")
@@ -91,29 +110,36 @@ def plot(report: dict, path: str):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agent", default="rainbow", choices=sorted(suite.TRAINERS))
     parser.add_argument("--games", default=",".join(GAMES))
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--frames", type=int, default=2_000_000)
     parser.add_argument("--window", type=int, default=1_000_000)
-    parser.add_argument("--runs_dir", default="runs/minatar")
+    parser.add_argument("--runs_dir", default=None, help="default: runs/minatar-AGENT")
     parser.add_argument("--gin_bindings", action="append", default=[])
-    parser.add_argument("--out", default="benchmarks/results/minatar_rainbow.json")
-    parser.add_argument("--plot", default="benchmarks/results/minatar_rainbow.png")
+    parser.add_argument("--out", default=None,
+                        help="default: benchmarks/results/minatar_AGENT.json")
+    parser.add_argument("--plot", default=None,
+                        help="default: benchmarks/results/minatar_AGENT.png")
     args = parser.parse_args()
+    agent, trainer = args.agent, suite.TRAINERS[args.agent][1]
+    runs_dir = args.runs_dir or f"runs/minatar-{agent}"
+    out = args.out or f"benchmarks/results/minatar_{agent}.json"
+    plot_path = args.plot or f"benchmarks/results/minatar_{agent}.png"
+    gin_file = f"gin/{agent}/minatar.gin"
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     unknown = sorted(set(games) - set(GAMES))
     if unknown:
         raise SystemExit(f"error: unknown MinAtar game(s) {unknown}: choose from {GAMES}.")
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = suite.run_all(
-        [(g, s) for g in games for s in seeds], "gin/rainbow/minatar.gin", args.frames,
-        args.runs_dir, lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'",
-                                           f"RainbowTrainer.seed = {seed}"]
-        + args.gin_bindings)
+        [(g, s) for g in games for s in seeds], gin_file, args.frames, runs_dir,
+        lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"]
+        + args.gin_bindings, agent)
     num_windows = -(-args.frames // args.window)
-    report = {"config": "gin/rainbow/minatar.gin", "frames": args.frames,
+    report = {"agent": agent, "config": gin_file, "frames": args.frames,
               "window": args.window, "machine": suite.machine(), "games": {}}
-    print(f"\nMinAtar, Rainbow, {args.frames:,} frames, mean training return per "
+    print(f"\nMinAtar, {agent}, {args.frames:,} frames, mean training return per "
           f"{args.window:,}-frame window ({report['machine']})")
     for game in games:
         per_seed, entry = {}, {"seeds": {}}
@@ -122,10 +148,15 @@ def main():
             windows = window_means(read_episodes(run_dir), args.window, num_windows)
             per_seed[seed] = windows
             entry["seeds"][seed] = {
-                "windows": windows, "final_greedy_return": results.get("eval_mean_return"),
-                "final_greedy_std": results.get("eval_std_return"),
+                "windows": windows, "final_eval_return": results.get("eval_mean_return"),
+                "final_eval_std": results.get("eval_std_return"),
+                "final_eval_policy": results.get("eval_policy", "greedy"),
                 "env_steps": results.get("env_steps"),
                 "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s")}
+            if agent == "impala" and results:
+                greedy = greedy_evaluation(run_dir, results.get("eval_episodes", 100))
+                entry["seeds"][seed].update(final_greedy_return=greedy["mean_return"],
+                                            final_greedy_std=greedy["std_return"])
         entry.update(summarize(per_seed))
         references = REFERENCE.get(game, {}) if args.window == REFERENCE_WINDOW else {}
         entry["reference_by_frames"] = {str(k): v for k, v in references.items()}
@@ -135,15 +166,22 @@ def main():
             ours = "-" if mean is None else f"{mean:.1f} +- {std:.1f}"
             print(f"{game:>14} window {k:>2}: ours {ours:>14}"
                   + (f"   Revisiting Rainbow ~{ref:g}" if ref is not None else ""))
-        greedy = [s["final_greedy_return"] for s in entry["seeds"].values()
-                  if s["final_greedy_return"] is not None]
-        if greedy:
-            print(f"{game:>14} greedy at the end: {np.mean(greedy):.1f} (seeds {seeds})")
-    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    with open(args.out, "w") as f:
+        for key, what in (("final_eval_return", "evaluation"),
+                          ("final_greedy_return", "greedy evaluation")):
+            values = [s[key] for s in entry["seeds"].values() if s.get(key) is not None]
+            policy = ("greedy" if key == "final_greedy_return"
+                      else next(iter(entry["seeds"].values()))["final_eval_policy"])
+            if values and (key == "final_eval_return" or agent == "impala"):
+                print(f"{game:>14} {what} at the end ({policy}): {np.mean(values):.1f} "
+                      f"(seeds {seeds})")
+        clocks = [s["wall_clock_s"] for s in entry["seeds"].values() if s["wall_clock_s"]]
+        if clocks:
+            print(f"{game:>14} wall-clock per seed: {np.mean(clocks) / 60:.1f} min")
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w") as f:
         json.dump(report, f, indent=2)
-    plot(report, args.plot)
-    print(f"Wrote {args.out} and {args.plot}.")
+    plot(report, plot_path)
+    print(f"Wrote {out} and {plot_path}.")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Resumable benchmark suites: one run directory per (game, seed), each trained by
-`binaries.train_rainbow` in its own process (a killed or stopped run resumes from its
+its agent's trainer binary (`binaries.train_rainbow` or `binaries.train_impala`) in its own process (a killed or stopped run resumes from its
 checkpoint when the suite is started again; a finished one is kept and not rerun)."""
 import json
 import os
@@ -12,6 +12,9 @@ from typing import List, Optional
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SUITE_FILE = "suite.json"  # in a run directory: the suite's own record (wall-clock so far)
+# agent -> (trainer binary, the trainer's gin name): the one place a suite names them.
+TRAINERS = {"rainbow": ("binaries.train_rainbow", "RainbowTrainer"),
+            "impala": ("binaries.train_impala", "ImpalaTrainer")}
 
 
 def machine() -> str:
@@ -47,13 +50,14 @@ def suite_record(run_dir: str) -> dict:
         return json.load(f)
 
 
-def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str]) -> dict:
+def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
+          agent: str = "rainbow") -> dict:
     """Trains (or resumes) the run in run_dir to env_steps in a process of its own; adds the
     sitting's wall-clock to run_dir/suite.json. Returns the run's results."""
     os.makedirs(run_dir, exist_ok=True)
-    command = [sys.executable, "-m", "binaries.train_rainbow", f"--gin_file={gin_file}",
-               f"--root_dir={run_dir}",
-               f"--gin_bindings=RainbowTrainer.max_env_steps = {env_steps}"] + [
+    binary, trainer = TRAINERS[agent]
+    command = [sys.executable, "-m", binary, f"--gin_file={gin_file}", f"--root_dir={run_dir}",
+               f"--gin_bindings={trainer}.max_env_steps = {env_steps}"] + [
         f"--gin_bindings={b}" for b in bindings]
     start = time.monotonic()
     done = subprocess.run(command, cwd=REPO)
@@ -71,7 +75,8 @@ def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str]) -> d
     return finished(run_dir, env_steps) or {}
 
 
-def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of) -> dict:
+def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of,
+            agent: str = "rainbow") -> dict:
     """Each (name, seed) of `runs` finished or trained: {(name, seed): (run_dir, results)}.
     `bindings_of(name, seed)` gives the run's gin bindings."""
     out = {}
@@ -83,6 +88,6 @@ def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of) -> 
         else:
             print(f"{name} seed {seed}: training to {env_steps:,} env steps in {run_dir} "
                   "(resumes from its checkpoint if it has one).", flush=True)
-            results = train(run_dir, gin_file, env_steps, bindings_of(name, seed))
+            results = train(run_dir, gin_file, env_steps, bindings_of(name, seed), agent)
         out[(name, seed)] = (run_dir, results)
     return out

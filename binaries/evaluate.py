@@ -1,4 +1,4 @@
-"""Evaluates a greedy policy for N episodes and prints the mean and std of the return.
+"""Evaluates a policy (greedy, or as its config says) for N episodes and prints the mean and std of the return.
 
     python -m binaries.evaluate --policy_dir=runs/cartpole/policy --env_id=CartPole-v1
     python -m binaries.evaluate --root_dir=runs/cartpole          # its latest checkpoint
@@ -37,6 +37,7 @@ def main(argv):
     from tfrainbow import envs, specs
     from tfrainbow.errors import ConfigError
     from tfrainbow.envs import atari, atari_scores
+    from tfrainbow.policies import recurrent
     from tfrainbow.policies.saver import load_policy
     from tfrainbow import builders
     from tfrainbow.runtime.evaluator import epsilon_greedy, evaluate
@@ -67,7 +68,7 @@ def main(argv):
     else:
         builder, agent = builders.restore_agent(FLAGS.root_dir, env_specs)
         policy = builder.make_policy(agent)
-        action_fn = lambda obs: policy.action(obs).numpy()  # noqa: E731
+        action_fn = recurrent.action_fn(policy)
         source = f"{FLAGS.root_dir} (checkpoint after {int(agent.train_step):,} updates)"
     action_fn = epsilon_greedy(action_fn, specs.num_actions(env_specs.action_spec),
                                FLAGS.epsilon, seed=FLAGS.seed)

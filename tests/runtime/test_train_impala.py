@@ -61,3 +61,32 @@ def test_lag_summary_from_a_histogram():
     assert summary["p50"] == np.percentile(lags, 50, method="inverted_cdf")
     assert summary["p90"] == np.percentile(lags, 90, method="inverted_cdf")
 
+
+
+def test_an_lstm_run_evaluates_and_exports_its_recurrent_policy(tmp_path):
+    """The trainer's final evaluation carries the LSTM state; the export (initial_state and a
+    stateful action) and binaries.evaluate, from the checkpoint or the SavedModel, replay
+    those greedy episodes exactly."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.binaries.test_train_rainbow_binary import REPO, ENV
+
+    gin.clear_config()
+    gin.parse_config_files_and_bindings([], BINDINGS + [
+        "ActorCriticNetwork.lstm_units = 16", "ImpalaTrainer.eval_interval = 0",
+        "ImpalaTrainer.eval_episodes = 5", "MLPEncoder.hidden_units = (32,)"])
+    results = ImpalaTrainer(str(tmp_path), max_env_steps=20_000).run()
+    assert results["eval_policy"] == "greedy" and results["env_steps"] >= 20_000
+    _, action_fn = load_policy(results["policy_dir"])
+    again = evaluate(action_fn, envs.make_env, 5, seed=EVAL_SEED_OFFSET)
+    assert again.mean == results["eval_mean_return"], (again, results)
+    for source in (f"--policy_dir={results['policy_dir']}", f"--root_dir={tmp_path}"):
+        out = tmp_path / "eval.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "binaries.evaluate", source, "--num_episodes=5",
+             f"--seed={EVAL_SEED_OFFSET}", f"--output={out}"],
+            cwd=REPO, env=ENV, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads(out.read_text())["mean_return"] == results["eval_mean_return"]

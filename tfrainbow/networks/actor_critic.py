@@ -30,6 +30,11 @@ class ActorCriticNetwork(tf.keras.Model):
         self.policy_logits = tf.keras.layers.Dense(num_actions, name="policy_logits")
         self.baseline = tf.keras.layers.Dense(1, name="baseline")
 
+    @property
+    def state_names(self):
+        """Names of the core state's parts, in order (the export's signature keys)."""
+        return ("state_h", "state_c") if self.core is not None else ()
+
     def initial_state(self, batch_size):
         """Zero core state: (h [B, U], c [B, U]) with an LSTM, () without."""
         if self.core is None:
@@ -62,7 +67,9 @@ class ActorCriticNetwork(tf.keras.Model):
             out, (h, c) = self.core(x, [h * keep, c * keep])
             return out, h, c
 
-        first_out = tf.zeros([tf.shape(features)[1], self.lstm_units], features.dtype)
+        # Shaped as the state (not from features' static batch): a SavedModel traces this
+        # with an unknown batch.
+        first_out = tf.zeros_like(state[0], features.dtype)
         outputs, hs, cs = tf.scan(step, (features, first), initializer=(first_out,) + tuple(state))
         return outputs, (hs[-1], cs[-1])
 

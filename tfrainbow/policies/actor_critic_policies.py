@@ -8,7 +8,10 @@ from tfrainbow.policies.compiled import FlatCall
 class ActorCriticPolicy(tf.Module):
     """`step(observation [B, ...], first [B], state) -> (action [B], logits [B, A], state)`;
     `sample=True` draws from softmax(logits) (the behaviour policy), else takes the argmax.
-    `action(observation)` is the stateless form, for networks without a core (export)."""
+    `action(observation)` is the stateless form, for networks without a core; with a core
+    (`recurrent`), `recurrent_action(observation, first, state) -> (action, state)` and
+    `get_initial_state(batch_size)` are (TF-Agents' `action(time_step, policy_state)` and
+    `get_initial_state`), with fixed signatures for evaluation and export."""
 
     def __init__(self, network, observation_spec: tf.TensorSpec, sample: bool,
                  jit_compile: bool = False, name: str = "ActorCriticPolicy"):
@@ -18,8 +21,20 @@ class ActorCriticPolicy(tf.Module):
         self.observation_spec = observation_spec
         signature = tf.TensorSpec([None] + observation_spec.shape.as_list(),
                                   observation_spec.dtype, name="observation")
-        self.action = tf.function(self._action, input_signature=[signature])
         self.step = tf.function(self._step)
+        self.recurrent = network.core is not None
+        # The stateless action only for a feedforward network (with a core it raises, and is
+        # no tf.function, so that a SavedModel does not trace it).
+        self.action = (self._action if self.recurrent else
+                       tf.function(self._action, input_signature=[signature]))
+        if self.recurrent:
+            units = network.lstm_units
+            state = tuple(tf.TensorSpec([None, units], tf.float32, name=name)
+                          for name in network.state_names)
+            self.recurrent_action = tf.function(self._recurrent_action, input_signature=[
+                signature, tf.TensorSpec([None], tf.bool, name="first"), state])
+            self.get_initial_state = tf.function(
+                network.initial_state, input_signature=[tf.TensorSpec([], tf.int32)])
 
     @property
     def kind(self) -> str:
@@ -66,8 +81,13 @@ class ActorCriticPolicy(tf.Module):
         logits = logits[0]  # [B, A]
         return self._choose(logits), logits, state
 
+    def _recurrent_action(self, observation, first, state):
+        action, _, state = self._step(observation, first, state)
+        return action, state
+
     def _action(self, observation):
         if self.network.core is not None:
-            raise ConfigError("A policy with an LSTM core needs its state: use step().")
+            raise ConfigError("A policy with an LSTM core needs its state: use "
+                              "recurrent_action().")
         logits, _, _ = self.network(observation[None])
         return self._choose(logits[0])

@@ -7,6 +7,9 @@ from typing import Callable, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from tfrainbow.policies.recurrent import RecurrentActionFn
+from tfrainbow.policies.recurrent import action_fn as policy_action_fn
+
 
 class EvalResult(NamedTuple):
     mean: float
@@ -20,13 +23,42 @@ class EvaluationStopped(Exception):
     """`evaluate` was asked to stop before its episodes ended."""
 
 
+class _Streams:
+    """The action calls of n side-by-side episodes: a feedforward action_fn as it is; a
+    RecurrentActionFn with each stream's core state carried from step to step and started
+    afresh at its episode's first step."""
+
+    def __init__(self, action_fn, n: int):
+        self.action_fn, self.recurrent = action_fn, isinstance(action_fn, RecurrentActionFn)
+        if self.recurrent:
+            self.state = [np.array(s) for s in action_fn.initial_state(n)]  # [n, ...] each
+            self.first = np.ones(n, bool)
+
+    def __call__(self, observations, index):
+        """Actions [k] for the streams `index` (k of them) on their observations [k, ...]."""
+        if not self.recurrent:
+            return np.asarray(self.action_fn(observations))
+        actions, state = self.action_fn.step(observations, self.first[index],
+                                             tuple(s[index] for s in self.state))
+        for whole, part in zip(self.state, state):
+            whole[index] = part
+        self.first[index] = False
+        return np.asarray(actions)
+
+    def restart(self, ended):
+        """The streams `ended` (a mask [n]) start new episodes at their next step."""
+        if self.recurrent:
+            self.first |= ended
+
+
 def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
              seed: int = 10_000, should_stop: Callable[[], bool] = lambda: False,
              make_vector_env: Optional[Callable] = None) -> EvalResult:
     """Runs `num_episodes` episodes (env i seeded `seed + i`), one batched action call per step.
 
     action_fn maps a batch of observations [k, ...] to actions [k] (a policy's `action`, or a
-    SavedModel's); make_env builds one gymnasium env. `make_vector_env(n)`, when given and
+    SavedModel's), or is a RecurrentActionFn (a policy with a core: its state is carried
+    across each episode; tfrainbow.policies.recurrent.action_fn); make_env builds one gymnasium env. `make_vector_env(n)`, when given and
     not None for this env (Atari: tfrainbow.envs.make_eval_vector_env), steps the n envs
     side by side in one vector env instead (evaluate_vector). Raises EvaluationStopped once
     should_stop() is true (checked every step).
@@ -38,11 +70,12 @@ def evaluate(action_fn: Callable, make_env: Callable, num_episodes: int = 10,
     obs = [env.reset(seed=seed + i)[0] for i, env in enumerate(envs)]
     returns = np.zeros(num_episodes)
     alive = list(range(num_episodes))
+    act = _Streams(action_fn, num_episodes)
     try:
         while alive:
             if should_stop():
                 raise EvaluationStopped()
-            actions = np.asarray(action_fn(np.stack([obs[i] for i in alive])))
+            actions = act(np.stack([obs[i] for i in alive]), np.array(alive))
             still_alive = []
             for i, action in zip(alive, actions):
                 obs[i], reward, terminated, truncated, _ = envs[i].step(int(action))
@@ -65,14 +98,17 @@ def evaluate_vector(action_fn: Callable, vector_env, seed: int = 10_000,
     obs, _ = vector_env.reset(seed=seed)
     returns = np.zeros(num_episodes)
     alive = np.ones(num_episodes, bool)
+    act, every = _Streams(action_fn, num_episodes), np.arange(num_episodes)
     try:
         while alive.any():
             if should_stop():
                 raise EvaluationStopped()
-            actions = np.asarray(action_fn(obs), np.int64)  # [num_envs]
+            actions = act(obs, every).astype(np.int64)  # [num_envs]
             obs, rewards, terminated, truncated, _ = vector_env.step(actions)
             returns += np.where(alive, rewards, 0.0)
-            alive &= ~(np.asarray(terminated) | np.asarray(truncated))
+            ended = np.asarray(terminated) | np.asarray(truncated)
+            act.restart(ended)
+            alive &= ~ended
     finally:
         vector_env.close()
     return EvalResult(float(returns.mean()), float(returns.std()), returns)
@@ -113,9 +149,9 @@ class SnapshotEvaluator:
     @classmethod
     def of_agent(cls, agent, snapshot, make_env: Callable, num_episodes: int, seed: int):
         """Evaluates copies of `agent`'s network weights taken into `snapshot` (an agent built
-        alike) with the snapshot's greedy policy."""
+        alike) with the snapshot's policy."""
         return cls(agent.network.variables, snapshot.network.variables,
-                   snapshot.policy.action, make_env, num_episodes, seed)
+                   policy_action_fn(snapshot.policy), make_env, num_episodes, seed)
 
     def busy(self) -> bool:
         """Whether an evaluation was started and its result not yet taken."""
@@ -169,10 +205,16 @@ def epsilon_greedy(action_fn: Callable, num_actions: int, epsilon: float,
         return action_fn
     rng = np.random.default_rng(seed)
 
-    def act(observations):
-        actions = np.asarray(action_fn(observations)).copy()
-        explore = rng.random(len(actions)) < epsilon
-        actions[explore] = rng.integers(0, num_actions, int(explore.sum()))
+    def explore(actions):
+        actions = np.asarray(actions).copy()
+        chosen = rng.random(len(actions)) < epsilon
+        actions[chosen] = rng.integers(0, num_actions, int(chosen.sum()))
         return actions
 
-    return act
+    if isinstance(action_fn, RecurrentActionFn):
+        def step(observations, first, state):
+            actions, state = action_fn.step(observations, first, state)
+            return explore(actions), state
+
+        return action_fn._replace(step=step)
+    return lambda observations: explore(action_fn(observations))

@@ -6,6 +6,7 @@ from typing import Callable, Optional
 import tensorflow as tf
 
 from tfrainbow import envs
+from tfrainbow.policies.recurrent import action_fn
 from tfrainbow.runtime.evaluator import SnapshotEvaluator, evaluate
 
 # Evaluation episode i is seeded seed + EVAL_SEED_OFFSET + i: above every training seed
@@ -37,14 +38,14 @@ class RunEvaluation:
         if self.snapshot is None:
             return None
         return SnapshotEvaluator(self.agent.network.variables, self.snapshot.network.variables,
-                                 self.builder.make_policy(self.snapshot).action, envs.make_env,
+                                 action_fn(self.builder.make_policy(self.snapshot)), envs.make_env,
                                  self.eval_episodes, self.seed + EVAL_SEED_OFFSET,
                                  envs.make_eval_vector_env, self._confirm)
 
     def evaluate(self, agent=None):
         """Greedy evaluation episodes of the agent's current weights, in the foreground."""
         policy = self.builder.make_policy(agent or self.agent)
-        return evaluate(policy.action, envs.make_env, self.eval_episodes,
+        return evaluate(action_fn(policy), envs.make_env, self.eval_episodes,
                         seed=self.seed + EVAL_SEED_OFFSET,
                         make_vector_env=envs.make_eval_vector_env)
 

@@ -17,7 +17,6 @@ import reverb
 import tensorflow as tf
 
 from tfrainbow.builders import UNROLL_TABLE, VARIABLE_TABLE, ImpalaBuilder
-from tfrainbow.errors import ConfigError
 from tfrainbow.replay import weights
 from tfrainbow.runtime.actor_process import actor_process
 from tfrainbow.runtime.progress import Progress
@@ -53,9 +52,6 @@ class ImpalaTrainer(RunLoop):
                          checkpoint_interval, log_interval_s, seed, stop_event,
                          log=self.progress.say_timed, state={"state": self.state},
                          confirm_episodes=confirm_episodes)
-        if self.agent.network.core is not None:
-            raise ConfigError("ImpalaTrainer evaluates and exports feedforward policies; "
-                              "set ActorCriticNetwork.lstm_units = None.")
         self.transport = builder.config
         self.config = gin.config_str()
         self.server = reverb.Server(builder.make_tables(self.env_specs), port=None)
