@@ -1,5 +1,9 @@
 """Keeps a Reverb server reachable from this machine only.
 
+The one-process trainers (train_rainbow, train_impala) need no one outside to reach their
+embedded server: `isolate_trainer` moves the whole process, and the actor processes it
+starts, into a private network namespace with only a loopback interface.
+
 Reverb 0.14's server always listens on [::]:port, every interface, and has no
 authentication. To make localhost the default, the server process first listens on
 127.0.0.1:port in the host's network, then moves itself into a private network namespace
@@ -61,6 +65,33 @@ def enter_private_network():
         request = struct.pack("16sH14x", b"lo", 0)
         current = struct.unpack("16sH14x", fcntl.ioctl(probe, SIOCGIFFLAGS, request))[1]
         fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", current | IFF_UP))
+
+
+def isolate_trainer(flag_values, argv, remote_flag: str = None):
+    """For a trainer binary, before anything starts a thread: parses `argv` for
+    --bind_all_interfaces (and `remote_flag`, a server address that makes the server not
+    embedded) and, unless either is set, enters a private network (enter_private_network).
+    Returns (isolated, error): the BindError to raise from main where the host forbids it."""
+    flag_values(argv, known_only=True)
+    try:
+        if flag_values.bind_all_interfaces or (remote_flag and flag_values[remote_flag].value):
+            return False, None
+        enter_private_network()
+        return True, None
+    except BindError as error:
+        return False, BindError(f"{error} (train_rainbow and train_impala hide their embedded "
+                                "server the same way)")
+    finally:
+        flag_values.unparse_flags()
+
+
+def trainer_network_line(isolated: bool) -> str:
+    """What a trainer says of where its embedded server can be reached."""
+    if isolated:
+        return ("The embedded Reverb server is reachable from this process and its actors "
+                "only (a private network; --bind_all_interfaces to serve other hosts).")
+    return ("The embedded Reverb server listens on every interface: Reverb has no "
+            "authentication, so keep this host on a private network.")
 
 
 def _pipe(source: socket.socket, sink: socket.socket):
