@@ -167,3 +167,35 @@ def test_a_resumed_run_trains_with_the_learning_rate_it_is_configured_with(tmp_p
         "; learning rate 0.0002 from the config (the checkpoint had 0.001)")
     second.run()
     assert float(second.agent.optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+
+
+def test_a_kill_between_the_replay_and_the_weights_saves_resumes_a_consistent_pair(tmp_path):
+    """Whichever of the two writes a kill follows, the resumed counters and replay come from
+    one save: about as many transitions as env steps (replay holds them all here), not a
+    checkpoint interval (1,000 env steps) apart."""
+    import subprocess
+    import sys
+
+    from tests.runtime.tiny_run import configure
+    from tfrainbow.runtime.train_rainbow import RainbowTrainer
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for point in ("replay", "weights"):
+        root = tmp_path / point
+        done = subprocess.run([sys.executable, "-m", "tests.runtime.crash_between_saves",
+                               str(root), point], cwd=repo, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 9, done.stderr[-2000:]
+        configure("RainbowTrainer.checkpoint_interval = 1000", "ReplayConfig.max_size = 10000")
+        resumed = RainbowTrainer(str(root), max_env_steps=5000)
+        try:
+            env_steps, replay = int(resumed.state.env_steps), resumed.replay_size()
+            # (1,000 or 2,000 env steps; the actor runs on for a few steps between the
+            # counter's snapshot and the replay's save.)
+            assert env_steps in range(1000, 2100), env_steps
+            assert abs(replay - env_steps) < 150, (point, env_steps, replay)
+            kept = sorted(os.listdir(root / "replay_kept"))
+            assert kept == [str(resumed.manager.latest_checkpoint.rsplit("-", 1)[1])] or \
+                len(kept) == 2, kept
+        finally:
+            resumed.close()

@@ -143,8 +143,11 @@ class RunLoop:
     def before_save(self):
         """Copies counters into checkpointed variables."""
 
-    def after_save(self):
-        """Work that goes with each checkpoint (Rainbow: the replay's)."""
+    def save_before_weights(self, number: int):
+        """What must be saved before weights checkpoint `number` (Rainbow: the replay's)."""
+
+    def after_save(self, number: int):
+        """Work after weights checkpoint `number` was written."""
 
     def publish(self, updates: int):
         """Ships the weights to actors (runs whose actors pull them)."""
@@ -172,8 +175,10 @@ class RunLoop:
         if not all_finite(self._checked):
             self._diverge("the weights became NaN or infinite")
         self.episode_log.flush()
-        self.manager.save(checkpoint_number=self.count())
-        self.after_save()
+        number = self.count()
+        self.save_before_weights(number)
+        self.manager.save(checkpoint_number=number)
+        self.after_save(number)
 
     def _diverge(self, what: str):
         self.diverged = True

@@ -1,7 +1,8 @@
 """The single-process Rainbow run: Reverb server, actor thread and learner, resumable.
 
 Layout under root_dir: checkpoints/ (tf.train.CheckpointManager), replay/ (Reverb
-checkpoints), summaries/ (TensorBoard), policy/ (SavedModel), config.gin, results.json.
+checkpoints) and replay_kept/ (the replay saved with each weights checkpoint,
+replay/checkpoints.py), summaries/ (TensorBoard), policy/ (SavedModel), config.gin, results.json.
 
 Deadlock-freedom: the actor runs in its own thread and the learner in the main thread, so a
 rate-limited insert never stalls the learner that would unblock it, nor the reverse. Every
@@ -9,7 +10,6 @@ blocking Reverb call polls with a timeout and gives up once the run is stopping.
 """
 import threading
 import time
-import os
 from typing import Optional
 
 import gin
@@ -21,6 +21,7 @@ from tfrainbow import envs
 from tfrainbow.builders import REPLAY_TABLE, RainbowBuilder
 from tfrainbow.errors import ConfigError
 from tfrainbow.runtime.progress import Progress
+from tfrainbow.replay.checkpoints import PairedReplayCheckpoints, checkpoint_number
 from tfrainbow.runtime.run_loop import RunLoop
 from tfrainbow.runtime.run_utils import RunState, connect, describe_changes, steady_rate
 
@@ -65,10 +66,12 @@ class RainbowTrainer(RunLoop):
                          target_return, checkpoint_interval, log_interval_s, seed, stop_event,
                          log=self.progress.say_timed, state={"state": self.state},
                          confirm_episodes=confirm_episodes)
-        self.server = None
+        self.server, self.paired_replay, replay_note = None, None, ""
         if reverb_address is None:
-            checkpointer = reverb.checkpointers.DefaultCheckpointer(
-                os.path.join(self.root_dir, "replay"))
+            # The replay restored is the one saved with the weights restored (one unit).
+            self.paired_replay = PairedReplayCheckpoints(self.root_dir)
+            checkpointer, replay_note = self.paired_replay.checkpointer(
+                checkpoint_number(self.manager.latest_checkpoint))
             self.server = reverb.Server(self.builder.make_tables(self.env_specs), port=None,
                                         checkpointer=checkpointer)
             reverb_address = f"localhost:{self.server.port}"
@@ -86,7 +89,8 @@ class RainbowTrainer(RunLoop):
         if self.actor.env_steps or self.replay_size():
             self.log(f"Resuming {self.root_dir}: {self.actor.env_steps:,} env steps, "
                      f"{int(self.agent.train_step):,} updates, {self.replay_size():,} "
-                     f"transitions in replay{describe_changes(self.changed_settings)}.")
+                     f"transitions in replay{replay_note}"
+                     f"{describe_changes(self.changed_settings)}.")
 
     def replay_size(self) -> int:
         """Transitions in the replay table now."""
@@ -130,8 +134,14 @@ class RainbowTrainer(RunLoop):
         self.state.env_steps.assign(self.actor.env_steps)
         self.state.episodes.assign(self.actor.episodes)
 
-    def after_save(self):
-        self.client.checkpoint()  # the replay, beside the weights
+    def save_before_weights(self, number: int):
+        path = self.client.checkpoint()  # the replay, before the weights it goes with
+        if self.paired_replay is not None:
+            self.paired_replay.keep(path, number)
+
+    def after_save(self, number: int):
+        if self.paired_replay is not None:
+            self.paired_replay.prune(number)
 
     def progress_line(self, info):
         actor = self.actor
