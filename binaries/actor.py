@@ -1,44 +1,13 @@
 """One actor of a split run: acts and writes experience to a Reverb server elsewhere.
 
-    python -m binaries.actor --agent=rainbow --gin_file=gin/rainbow/cartpole.gin \
-        --reverb_address=localhost:8000 --actor_id=0
+The command lives in tfrainbow/cli/actor.py (installed as tfrainbow-actor).
 """
 import os
 import sys
 
 if not __package__:  # run by path (python binaries/NAME.py): the repository root first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from binaries import common  # noqa: E402,F401  (quiet TensorFlow before it is imported)
-
-from absl import flags  # noqa: E402
-
-flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Which agent acts.")
-flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server.")
-flags.DEFINE_integer("actor_id", None, "Distinguishes actors: seeds and log lines. Default: "
-                     "a random id, so that replicas started alike act differently.")
-
-
-def main(argv):
-    del argv
-    common.use_devices(cpu_only=True)
-    import os
-    import threading
-
-    from tfrainbow.distributed.actor import RemoteActor
-    from tfrainbow.runtime.run_utils import install_stop_signals
-
-    FLAGS = common.FLAGS
-    common.parse_gin()
-    actor_id = FLAGS.actor_id
-    if actor_id is None:
-        actor_id = int.from_bytes(os.urandom(2), "little")
-    actor = RemoteActor(agent_kind=FLAGS.agent, reverb_address=FLAGS.reverb_address,
-                        actor_id=actor_id)
-    stop = threading.Event()
-    install_stop_signals(stop, what="stopping")
-    common.report(actor.run(stop))
-
+from tfrainbow.cli.actor import run  # noqa: E402
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("reverb_address")
-    common.run(main)
+    run()

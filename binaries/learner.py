@@ -1,40 +1,13 @@
 """The learner of a split run: trains from a Reverb server elsewhere, publishes weights to
-its variable table, checkpoints to --root_dir and resumes from it.
 
-    python -m binaries.learner --agent=rainbow --gin_file=gin/rainbow/cartpole.gin \
-        --reverb_address=localhost:8000 --root_dir=runs/learner
+The command lives in tfrainbow/cli/learner.py (installed as tfrainbow-learner).
 """
 import os
 import sys
 
 if not __package__:  # run by path (python binaries/NAME.py): the repository root first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from binaries import common  # noqa: E402,F401  (quiet TensorFlow before it is imported)
-
-from absl import flags  # noqa: E402
-
-flags.DEFINE_enum("agent", "rainbow", ["rainbow", "impala"], "Which agent learns.")
-flags.DEFINE_string("reverb_address", None, "host:port of binaries.reverb_server.")
-
-
-def main(argv):
-    del argv
-    common.use_devices()
-    import threading
-
-    from tfrainbow.distributed.learner import RemoteLearner
-    from tfrainbow.runtime.run_utils import install_stop_signals
-
-    FLAGS = common.FLAGS
-    common.parse_gin()
-    learner = RemoteLearner(root_dir=FLAGS.root_dir, agent_kind=FLAGS.agent,
-                            reverb_address=FLAGS.reverb_address)
-    stop = threading.Event()
-    install_stop_signals(stop)
-    common.report(learner.run(stop))
-
+from tfrainbow.cli.learner import run  # noqa: E402
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("reverb_address")
-    flags.mark_flag_as_required("root_dir")
-    common.run(main)
+    run()

@@ -1,45 +1,13 @@
 """Prints what a run took and where it left its results, from ROOT_DIR/results.json and the
-export's evaluation (ROOT_DIR/eval.json, written by binaries.evaluate).
 
-    python -m binaries.summary --root_dir=runs/cartpole
+The command lives in tfrainbow/cli/summary.py (installed as tfrainbow-summary).
 """
 import os
 import sys
 
 if not __package__:  # run by path (python binaries/NAME.py): the repository root first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from binaries import common  # noqa: E402,F401  (quiet TensorFlow before it is imported)
-
-from absl import flags  # noqa: E402
-
-
-def main(argv):
-    del argv
-    import json
-    import os
-
-    from tfrainbow.errors import MissingRunError
-
-    root = common.FLAGS.root_dir
-    try:
-        with open(os.path.join(root, "results.json")) as f:
-            run = json.load(f)
-    except FileNotFoundError:
-        raise MissingRunError(f"No {root}/results.json: train into --root_dir first.") from None
-    line = "Solved" if run.get("target_reached") else "Not solved"
-    eval_path = os.path.join(root, "eval.json")
-    if os.path.exists(eval_path):
-        with open(eval_path) as f:
-            export = json.load(f)
-        line += (f": the exported policy scores {export['mean_return']:.1f} +- "
-                 f"{export['std_return']:.1f} over {export['episodes']} episodes")
-    if run.get("confirmed_mean_return") is not None:
-        line += (f" (at the stop, {run['confirmed_mean_return']:.1f} over "
-                 f"{run['confirm_episodes']} fresh episodes)")
-    print(f"{line}; {run['env_steps']:,} env steps, {run['wall_clock_s']:.0f} s of training.")
-    print(f"Policy: {run['policy_dir']}; learning curve: {os.path.join(root, 'returns.png')}")
-
+from tfrainbow.cli.summary import run  # noqa: E402
 
 if __name__ == "__main__":
-    flags.mark_flag_as_required("root_dir")
-    common.run(main)
+    run()

@@ -16,21 +16,27 @@ PAGES = [REPO / "README.md"] + sorted((REPO / "docs").glob("*.md"))
 
 
 def commands():
-    """(page, tokens) of each `python -m binaries.X ...` or `python benchmarks/X.py ...`."""
+    """(page, program, args) of each `python -m binaries.X ...`, `tfrainbow-x ...` (the
+    installed command of binaries.X) or `python benchmarks/X.py ...`."""
     found = []
     for page in PAGES:
         text = page.read_text()
         lines = []
         for block in re.findall(r"```sh\n(.*?)```", text, re.S):
             lines += block.replace("\\\n", " ").splitlines()
-        lines += re.findall(r"`(python (?:-m binaries\.|benchmarks/)[^`]*)`", text)
+        lines += re.findall(r"`((?:python (?:-m binaries\.|benchmarks/)|tfrainbow-)[^`]*)`",
+                            text)
         for line in lines:
             tokens = shlex.split(line, comments=True)
             if tokens[:2] == ["python", "-m"] and tokens[2].startswith("binaries."):
                 found.append((page.name, tokens[2], tokens[3:]))
+            elif tokens and tokens[0].startswith("tfrainbow-"):
+                program = "binaries." + tokens[0][len("tfrainbow-"):].replace("-", "_")
+                found.append((page.name, program, tokens[1:]))
             elif tokens[:1] == ["python"] and tokens[1].startswith("benchmarks/"):
                 found.append((page.name, tokens[1], tokens[2:]))
-    return found
+    # `python -m binaries.NAME` in prose is a placeholder, not a command.
+    return [c for c in found if not c[1].split(".")[-1].isupper()]
 
 
 COMMANDS = commands()

@@ -15,8 +15,8 @@ ROLES = {"actor": True, "reverb_server": True, "learner": False, "train_rainbow"
 CHECK = """
 import sys
 sys.argv = ["{name}", "--bind_all_interfaces"] if "{name}" == "reverb_server" else ["{name}"]
-import binaries.{name}
-from binaries import common
+import tfrainbow.cli.{name}
+from tfrainbow.cli import common
 import tensorflow as tf
 common.use_devices(cpu_only={cpu_only})
 # Raises RuntimeError once TF's context is initialised, GPU or not.
@@ -37,7 +37,7 @@ def test_binary_import_leaves_devices_unchosen(name):
 
 @pytest.mark.parametrize("name", sorted(ROLES))
 def test_main_chooses_devices_first(name):
-    tree = ast.parse((REPO / "binaries" / f"{name}.py").read_text())
+    tree = ast.parse((REPO / "tfrainbow" / "cli" / f"{name}.py").read_text())
     main = next(node for node in tree.body
                 if isinstance(node, ast.FunctionDef) and node.name == "main")
     calls = [stmt for stmt in main.body if isinstance(stmt, ast.Expr)

@@ -1,16 +1,18 @@
-"""Flags and set-up shared by the binaries: --gin_file, --gin_bindings, --root_dir, quiet TF."""
+"""Flags and set-up shared by the commands: --gin_file, --gin_bindings, --root_dir, quiet TF.
+
+Importing a command's module defines its flags and nothing else (no thread, no TensorFlow):
+`run` does the rest, in order, when it is the program."""
 import json
 import os
+import sys
 
-if "--verbose" not in os.sys.argv:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TF's C++ start-up noise
-    from tfrainbow.system import quiet
+from absl import app, flags, logging
 
-    quiet.filter_reverb_info()  # and Reverb's; errors and warnings still pass
+from tfrainbow.errors import ConfigError, MissingRunError, UserError, first_line
 
-from absl import app, flags, logging  # noqa: E402
-
-from tfrainbow.errors import ConfigError, MissingRunError, UserError, first_line  # noqa: E402
+# The shipped configs, found by package path (tfrainbow/gin is the repository's gin/, copied
+# into an installed package): --gin_file=gin/rainbow/cartpole.gin works from any directory.
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string("gin_file", [], "Gin config file(s), applied in order.")
@@ -58,8 +60,8 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
         elif required:
             raise MissingRunError(f"No {run_config}: pass --gin_file (or --env_id), or a "
                                   "--root_dir written by binaries.train_rainbow.")
-    # Shipped configs include each other by repository path (gin/rainbow/...).
-    gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    # Shipped configs are named (and include each other) as gin/rainbow/...
+    gin.add_config_file_search_path(PACKAGE_DIR)
     try:
         gin.parse_config_files_and_bindings(files, FLAGS.gin_bindings)
     except (ValueError, IOError, SyntaxError) as error:  # unknown name, missing file, syntax
@@ -67,9 +69,28 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
                           "against the README's gin reference)") from None
 
 
-def run(main):
-    """absl's app.run, with a user's mistake (tfrainbow.errors.UserError) reported as one
-    line and exit status 1; any other exception keeps its traceback."""
+def quiet():
+    """Hides TF's C++ start-up lines and Reverb's info lines (unless --verbose; errors and
+    warnings still pass), before TensorFlow is imported. Starts the stderr filter thread."""
+    if "--verbose" not in sys.argv:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        from tfrainbow.system import quiet as quiet_output
+
+        quiet_output.filter_reverb_info()
+
+
+def run(main, doc: str, required=(), before_threads=None):
+    """A command as the program: `before_threads()` first (the one moment a process is still
+    single-threaded), then the quiet output, then absl's app.run with `doc` as its help and
+    `required` flags, and a user's mistake (tfrainbow.errors.UserError) reported as one line
+    and exit status 1; any other exception keeps its traceback."""
+    sys.modules["__main__"].__doc__ = doc  # absl's help is the main module's docstring
+    if before_threads is not None:
+        before_threads()
+    for name in required:
+        flags.mark_flag_as_required(name)
+    quiet()
+
     def checked_main(argv):
         try:
             return main(argv)
