@@ -23,6 +23,8 @@ def assert_one_line_error(done, *words):
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
+    # The error is the last word: nothing (a Reverb shutdown line, say) after it.
+    assert done.stderr.strip().splitlines()[-1] == errors[0], done.stderr
     for word in words:
         assert word in errors[0], errors[0]
 
@@ -256,3 +258,20 @@ def test_a_policy_evaluated_on_an_env_it_was_not_trained_on(trained_run, source)
     words = (["takes observations of shape (4,) float32", "Acrobot-v1 gives (6,)"]
              if "policy_dir" in source else ["does not match", "config.gin"])
     assert_one_line_error(done, *words)
+
+
+def test_a_busy_port_is_named_as_such(tmp_path):
+    """reverb_server --bind_all_interfaces on a port another program listens on: one line
+    about the port (not about the replay checkpoint), exit 1."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET) as busy:
+        busy.bind(("::" if socket.has_ipv6 else "0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = [sys.executable, "-m", "binaries.reverb_server", "--agent=rainbow",
+                   "--bind_all_interfaces", f"--port={port}", f"--root_dir={tmp_path}"] + [
+            f"--gin_bindings={b}" for b in TINY_BINDINGS]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert_one_line_error(done, f"Port {port} is in use", "--port")
+    assert not os.path.exists(tmp_path / "replay") or not os.listdir(tmp_path / "replay")

@@ -11,6 +11,7 @@ import reverb
 from tfrainbow import builders, envs, specs
 from tfrainbow.errors import CheckpointMismatchError, first_line
 from tfrainbow.runtime.run_utils import writable_root_dir
+from tfrainbow.system import loopback
 from tfrainbow.system.run_lock import RunDirLock
 
 
@@ -31,6 +32,7 @@ class ReverbService:
         tables = builders.builder_for(agent_kind).make_tables(
             specs.specs_from_env(envs.make_env()))  # from the specs: no agent is built
         checkpoints = os.path.join(self.root_dir, "replay")
+        loopback.check_port_free(port)  # else Reverb's failure reads like a checkpoint's
         try:
             self.server = reverb.Server(tables, port=int(port),
                                         checkpointer=reverb.checkpointers.DefaultCheckpointer(
@@ -72,5 +74,8 @@ class ReverbService:
         return ", ".join(f"{n:,} items in '{name}'" for name, n in self.item_counts().items())
 
     def _checkpoint_and_log(self):
+        # Counted as the write begins: inserts go on meanwhile, and a count taken after the
+        # write claimed more items than a restore then found.
+        counts = self._counts_text()
         path = self.checkpoint()
-        self.log(f"Checkpoint {path}: {self._counts_text()}.")
+        self.log(f"Checkpoint {path}: {counts} (as the write began).")

@@ -44,6 +44,29 @@ def listen_on_loopback(port: int) -> socket.socket:
     return listener
 
 
+def check_port_free(port: int):
+    """Raises BindError when something already listens on `port` (any address), where
+    Reverb would bind [::]:port: its own failure only says 'Failed to BuildAndStart gRPC
+    server'. SO_REUSEADDR, as gRPC sets it: a port left in TIME_WAIT counts as free."""
+    families = [(socket.AF_INET6, "::")] if socket.has_ipv6 else []
+    families.append((socket.AF_INET, "0.0.0.0"))
+    for family, host in families:
+        try:
+            probe = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:
+            continue  # no such family here (IPv6 disabled)
+        with probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, int(port)))
+                return
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    continue
+                raise BindError(f"Port {port} is in use: another program listens on it; "
+                                "stop it or choose another --port.") from None
+
+
 def enter_private_network():
     """Moves this process into a new network namespace whose loopback is up (and, unless
     root, a user namespace that maps the caller to root there, for that permission)."""

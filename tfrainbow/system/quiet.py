@@ -64,8 +64,12 @@ def filter_reverb_info():
     thread.start()
 
     def restore():
+        import gc
         import sys
 
+        # Objects freed only now (a Reverb server held by the frames of a reported error)
+        # say goodbye while the filter still runs.
+        gc.collect()
         sys.stderr.flush()
         saved = os.dup(real_stderr)
         os.dup2(saved, 2)  # closes the pipe's last writer: the pump sees EOF
