@@ -69,6 +69,34 @@ def parse_gin(default_run_config: bool = False, root_dir: str = None, required: 
                           "against the README's gin reference)") from None
 
 
+class EmbeddedServerNetwork:
+    """A one-process trainer's --bind_all_interfaces and its isolation: `isolate` (its
+    command's pre-thread step) moves the process, its embedded Reverb server and the actor
+    processes it starts into a private network unless the flag (or `remote_flag`, an
+    address that embeds no server) is set (tfrainbow/system/loopback.py)."""
+
+    def __init__(self, remote_flag: str = None):
+        flags.DEFINE_bool("bind_all_interfaces", False, "Let the embedded Reverb server be "
+                          "reached from other hosts (Reverb 0.14 listens on every interface; "
+                          "by default this process runs in a private network). No "
+                          "authentication: a private network only.")
+        self.remote_flag, self.isolated, self.error = remote_flag, False, None
+
+    def isolate(self):
+        from tfrainbow.system import loopback
+
+        self.isolated, self.error = loopback.isolate_trainer(FLAGS, sys.argv, self.remote_flag)
+
+    def check(self):
+        """Raises the error isolation met (call in main, once devices are chosen), else
+        prints where the embedded server can be reached."""
+        from tfrainbow.system import loopback
+
+        if self.error is not None:
+            raise self.error
+        print(loopback.trainer_network_line(self.isolated), flush=True)
+
+
 def quiet():
     """Hides TF's C++ start-up lines and Reverb's info lines (unless --verbose; errors and
     warnings still pass), before TensorFlow is imported. Starts the stderr filter thread."""
