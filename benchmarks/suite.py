@@ -50,15 +50,21 @@ def suite_record(run_dir: str) -> dict:
         return json.load(f)
 
 
+def train_command(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
+                  agent: str = "rainbow") -> List[str]:
+    """The trainer command of one run: its agent's binary, to env_steps."""
+    binary, trainer = TRAINERS[agent]
+    return [sys.executable, "-m", binary, f"--gin_file={gin_file}", f"--root_dir={run_dir}",
+            f"--gin_bindings={trainer}.max_env_steps = {env_steps}"] + [
+        f"--gin_bindings={b}" for b in bindings]
+
+
 def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
           agent: str = "rainbow") -> dict:
     """Trains (or resumes) the run in run_dir to env_steps in a process of its own; adds the
     sitting's wall-clock to run_dir/suite.json. Returns the run's results."""
     os.makedirs(run_dir, exist_ok=True)
-    binary, trainer = TRAINERS[agent]
-    command = [sys.executable, "-m", binary, f"--gin_file={gin_file}", f"--root_dir={run_dir}",
-               f"--gin_bindings={trainer}.max_env_steps = {env_steps}"] + [
-        f"--gin_bindings={b}" for b in bindings]
+    command = train_command(run_dir, gin_file, env_steps, bindings, agent)
     start = time.monotonic()
     done = subprocess.run(command, cwd=REPO)
     record = suite_record(run_dir)

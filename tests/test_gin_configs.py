@@ -63,6 +63,14 @@ EXPECTED = {
         "encoder": "MLPEncoder", "optimizer": "FusedAdam", "learning_rate": 1e-3,
         "greedy_evaluation": False,
     },
+    "impala/minatar.gin": {
+        "env_id": "MinAtar/Breakout-v0", "unroll_length": 20, "batch_size": 32,
+        "num_actors": 2, "envs_per_actor": 16, "discount": 0.99, "baseline_cost": 0.5,
+        "entropy_cost": 0.01, "max_gradient_norm": 40.0, "reward_clipping": None,
+        "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", (128,)),
+        "optimizer": "FusedAdam", "learning_rate": 5e-4, "greedy_evaluation": False,
+        "lstm_units": None, "max_env_steps": 10000000,
+    },
     "impala/atari.gin": {
         "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
         "discount": 0.99, "baseline_cost": 0.5, "entropy_cost": 0.01,
@@ -104,8 +112,7 @@ def built_values(agent, env):
         "importance_exponent": replay.importance_exponent, "clip_rewards": replay.clip_rewards,
         "importance_final_exponent": replay.importance_final_exponent,
         "encoder": type(net.encoder).__name__,
-        "conv": tuple(getattr(net.encoder, k, None) for k in (
-            "filters", "kernel_sizes", "strides", "padding", "hidden_units")),
+        "conv": _conv(net.encoder),
         "frame_stack": replay.frame_stack, "updates_per_call": replay.updates_per_call,
         "hidden_units": net._config["hidden_units"],
         "shared_hidden": net._config["shared_hidden"], "precision": net.dtype_policy.name,
@@ -119,6 +126,12 @@ def built_values(agent, env):
         "learning_rate": float(agent.optimizer.learning_rate),
         "adam_epsilon": agent.optimizer.epsilon, "optimizer": type(agent.optimizer).__name__,
     }
+
+
+def _conv(encoder):
+    """A ConvEncoder's layout (None elsewhere)."""
+    return tuple(getattr(encoder, k, None) for k in (
+        "filters", "kernel_sizes", "strides", "padding", "hidden_units"))
 
 
 def _initial_rate(optimizer):
@@ -143,6 +156,9 @@ def impala_values(agent, env):
             "rmsprop_rho": getattr(agent.optimizer, "rho", None),
             "optimizer": type(agent.optimizer).__name__,
             "encoder": type(agent.network.encoder).__name__,
+            "conv": _conv(agent.network.encoder), "envs_per_actor": transport.envs_per_actor,
+            "lstm_units": agent.network.lstm_units,
+            "max_env_steps": trainer.get("max_env_steps"),
             "greedy_evaluation": agent.policy.kind == "greedy"}
 
 

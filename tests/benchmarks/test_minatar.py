@@ -41,3 +41,14 @@ def test_a_finished_run_is_kept_and_an_unfinished_one_is_not(tmp_path):
     runs = suite.run_all([("Breakout", 0)], "gin/rainbow/minatar.gin", 1000, str(tmp_path),
                          lambda game, seed: calls.append((game, seed)) or [])
     assert calls == [] and runs[("Breakout", 0)][1]["eval_mean_return"] == 5.0
+
+
+def test_each_agent_trains_with_its_own_binary_and_budget():
+    for agent, binary, trainer in (("rainbow", "binaries.train_rainbow", "RainbowTrainer"),
+                                   ("impala", "binaries.train_impala", "ImpalaTrainer")):
+        command = suite.train_command("runs/x", f"gin/{agent}/minatar.gin", 2000,
+                                      ["make_env.env_id = 'MinAtar/Breakout-v0'"], agent)
+        assert command[1:] == ["-m", binary, f"--gin_file=gin/{agent}/minatar.gin",
+                               "--root_dir=runs/x",
+                               f"--gin_bindings={trainer}.max_env_steps = 2000",
+                               "--gin_bindings=make_env.env_id = 'MinAtar/Breakout-v0'"]
