@@ -36,6 +36,20 @@ class NonFiniteLossError(UserError, FloatingPointError):
     """The loss became NaN or infinite; training stopped without saving."""
 
 
+class DiskFullError(UserError, OSError):
+    """The run directory's disk filled while a checkpoint was written; the last complete
+    one was kept."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether `error` (an OSError, or Reverb's and TensorFlow's wrappers of one) is a full
+    disk."""
+    import errno
+
+    return (isinstance(error, OSError) and error.errno == errno.ENOSPC) or (
+        "No space left on device" in str(error))
+
+
 class RootDirError(UserError, OSError):
     """The run directory cannot be created or written."""
 

@@ -72,6 +72,17 @@ class PairedReplayCheckpoints:
             if not name.isdigit() or int(name) < weights_number:
                 shutil.rmtree(os.path.join(self.kept_dir, name), ignore_errors=True)
 
+    def remove_partial(self):
+        """Removes what a save cut short left: Reverb's checkpoint directories without their
+        DONE marker, and a kept replay still being staged."""
+        for path in self._reverb_checkpoints():
+            if not os.path.exists(os.path.join(path, "DONE")):
+                shutil.rmtree(path, ignore_errors=True)
+        if os.path.isdir(self.kept_dir):
+            for name in os.listdir(self.kept_dir):
+                if name.endswith(".tmp"):
+                    shutil.rmtree(os.path.join(self.kept_dir, name), ignore_errors=True)
+
     def _reverb_checkpoints(self):
         if not os.path.isdir(self.replay_dir):
             return []

@@ -11,6 +11,7 @@ line, exit 1, the last good checkpoint kept (no checkpoint is ever written from 
 weights).
 """
 import os
+import shutil
 import signal
 import threading
 import time
@@ -22,7 +23,7 @@ import tensorflow as tf
 from tfrainbow import envs, specs
 from tfrainbow.agents.base import NON_FINITE_LOSS
 from tfrainbow.builders import write_run_file
-from tfrainbow.errors import NonFiniteLossError
+from tfrainbow.errors import DiskFullError, NonFiniteLossError, is_disk_full
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
 from tfrainbow.runtime.episode_log import EpisodeLog
@@ -174,11 +175,33 @@ class RunLoop:
         self.before_save()
         if not all_finite(self._checked):
             self._diverge("the weights became NaN or infinite")
-        self.episode_log.flush()
         number = self.count()
-        self.save_before_weights(number)
-        self.manager.save(checkpoint_number=number)
+        try:
+            self.episode_log.flush()
+            self.save_before_weights(number)
+            self.manager.save(checkpoint_number=number)
+        except Exception as error:  # noqa: BLE001  (Reverb reports ENOSPC as IndexError)
+            if not is_disk_full(error):
+                raise
+            self.diverged = True  # no second attempt in the final save
+            self.discard_partial_save()
+            raise DiskFullError(
+                f"No space left on the disk of {self.root_dir} while saving checkpoint "
+                f"{number:,}: the partial save was removed and the last complete checkpoint "
+                f"({self.manager.latest_checkpoint or 'none yet'}) kept; free some space and "
+                "run the same command again to resume from it.") from None
         self.after_save(number)
+
+    def discard_partial_save(self):
+        """Removes what a save cut short left: TensorFlow's temporary checkpoint files."""
+        directory = os.path.join(self.root_dir, "checkpoints")
+        for name in os.listdir(directory) if os.path.isdir(directory) else []:
+            if "_temp" in name:
+                path = os.path.join(directory, name)
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.remove(path)
 
     def _diverge(self, what: str):
         self.diverged = True

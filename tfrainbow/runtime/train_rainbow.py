@@ -139,6 +139,11 @@ class RainbowTrainer(RunLoop):
         if self.paired_replay is not None:
             self.paired_replay.keep(path, number)
 
+    def discard_partial_save(self):
+        super().discard_partial_save()
+        if self.paired_replay is not None:
+            self.paired_replay.remove_partial()
+
     def after_save(self, number: int):
         if self.paired_replay is not None:
             self.paired_replay.prune(number)
