@@ -199,3 +199,25 @@ def test_a_kill_between_the_replay_and_the_weights_saves_resumes_a_consistent_pa
                 len(kept) == 2, kept
         finally:
             resumed.close()
+
+
+def test_checkpoints_keep_their_schedule_during_the_replay_warm_up(tmp_path):
+    """Before replay holds min_size transitions no update runs, yet a checkpoint is due every
+    checkpoint_interval env steps: 500, 1,000 and 1,500 of a 2,000-step warm-up, each once."""
+    from tests.runtime.tiny_run import configure
+    from tfrainbow.runtime.train_rainbow import RainbowTrainer
+
+    configure("RainbowTrainer.checkpoint_interval = 500", "ReplayConfig.min_size = 2000",
+              "ReplayConfig.max_size = 10000")
+    trainer = RainbowTrainer(str(tmp_path), max_env_steps=2600)
+    saves, save = [], trainer.save
+
+    def recorded():
+        saves.append((trainer.count(), int(trainer.agent.train_step)))
+        save()
+
+    trainer.save = recorded
+    trainer.run()
+    warm_up = [(count // 500, updates) for count, updates in saves if count < 2000]
+    assert [k for k, _ in warm_up] == [1, 2, 3], saves
+    assert all(updates == 0 for _, updates in warm_up), saves

@@ -86,6 +86,7 @@ class RainbowTrainer(RunLoop):
         self.actor.episode_returns.extend(self.episode_log.recent_returns(100))
         self.progress.restart(self.actor.env_steps, int(self.agent.train_step))
         self._first_update = self._last_update = None  # (time, train step, env steps)
+        self._warming_up = self.replay_size() < self.builder.config.min_size
         if self.actor.env_steps or self.replay_size():
             self.log(f"Resuming {self.root_dir}: {self.actor.env_steps:,} env steps, "
                      f"{int(self.agent.train_step):,} updates, {self.replay_size():,} "
@@ -115,6 +116,13 @@ class RainbowTrainer(RunLoop):
     check_after_stop = check
 
     def train_step(self):
+        if self._warming_up:
+            # The first sample blocks until replay holds min_size: until then the loop
+            # goes on without it, so checkpoints and progress lines keep their schedule.
+            if self.replay_size() < self.builder.config.min_size:
+                time.sleep(0.05)
+                return None
+            self._warming_up = False
         info = self.learner.step()
         if info is not None:
             self._last_update = (time.monotonic(), int(self.agent.train_step),
