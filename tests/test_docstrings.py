@@ -8,6 +8,8 @@ import tfrainbow
 
 def public_members():
     for info in pkgutil.walk_packages(tfrainbow.__path__, "tfrainbow."):
+        if info.name.startswith("tfrainbow.cli."):
+            continue  # commands: one per process (their flags clash), their help is tested
         module = importlib.import_module(info.name)
         yield info.name, module
         for name, member in vars(module).items():

@@ -71,29 +71,17 @@ def stop(process):
         process.communicate()
 
 
-def test_train_rainbow_serves_reverb_inside_a_private_network(tmp_path):
-    process = start("train_rainbow", TINY_BINDINGS + [
-        "RainbowTrainer.max_env_steps = 1000000", "RainbowTrainer.log_interval_s = 0.5"],
-        f"--root_dir={tmp_path}")
-    try:
-        lines = wait_for_line(process, "env steps")
-        assert any("reachable from this process and its actors only" in line
-                   for line in lines), lines
-        assert netns(process.pid) != netns(os.getpid())
-        assert interfaces(process.pid) == {"lo"}
-        assert listening_ports(process.pid)  # Reverb's [::]:PORT, inside
-    finally:
-        stop(process)
-
-
 def test_train_impala_and_its_actors_share_the_private_network(tmp_path):
     process = start("train_impala", IMPALA_BINDINGS + [
         "ImpalaTrainer.max_env_steps = 100000000", "ImpalaTrainer.log_interval_s = 0.5",
         "ImpalaTrainer.target_return = None"], f"--root_dir={tmp_path}")
     try:
-        wait_for_line(process, "env steps")
+        lines = wait_for_line(process, "env steps")
+        assert any("reachable from this process and its actors only" in line
+                   for line in lines), lines
         inside = netns(process.pid)
         assert inside != netns(os.getpid()) and interfaces(process.pid) == {"lo"}
+        assert listening_ports(process.pid)  # Reverb's [::]:PORT, inside
         actors = children(process.pid)
         assert len(actors) >= 2 and all(netns(pid) == inside for pid in actors)
     finally:

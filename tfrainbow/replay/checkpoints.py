@@ -26,6 +26,7 @@ class PairedReplayCheckpoints:
         self.kept_dir = os.path.join(root_dir, KEPT)
 
     def kept(self, number: int) -> str:
+        """Where the replay saved with weights checkpoint `number` is kept."""
         return os.path.join(self.kept_dir, str(int(number)))
 
     def checkpointer(self, weights_number: Optional[int]) -> Tuple[
