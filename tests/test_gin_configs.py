@@ -54,7 +54,7 @@ EXPECTED = {
         "importance_final_exponent": 0.5, "batch_size": 32, "max_size": 100000,
         "min_size": 1000, "updates_per_transition": 0.25, "hidden_units": (),
         "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", ()),
-        "envs_per_actor": 1, "precision": "float32",
+        "envs_per_actor": 1, "precision": "float32", "jit_compile_actor": True,
     },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,

@@ -40,12 +40,15 @@ class Learner:
         self.updates_per_call = int(updates_per_call)
         self._iterator = iter(dataset)
         self._step_fn = tf.function(self._steps)
+        # Called flat: binding the iterator argument per call held the GIL for most of a
+        # MinAtar update, starving the actor thread beside it (benchmarks/README.md).
+        self._call = LazyFlatCall(self._step_fn)
 
     def step(self):
         """`updates_per_call` updates (the last one's LossInfo); None when the dataset timed
         out waiting for data (then retried)."""
         try:
-            return self._step_fn(self._iterator)
+            return self._call(self._iterator)
         except tf.errors.OutOfRangeError:
             self._iterator = iter(self.dataset)
             return None
