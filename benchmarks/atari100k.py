@@ -42,6 +42,11 @@ def main():
             f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
             f"RainbowTrainer.seed = {seed}",
             f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings)
+    # The report: this sitting's runs and every other game finished earlier at this budget.
+    runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps),
+            **runs}
+    games = [g for g in dict.fromkeys(games + [game for game, _ in runs])]
+    seeds = sorted({seed for _, seed in runs})
     rows = []
     for (game, seed), (run_dir, results) in runs.items():
         score = results["eval_mean_return"]

@@ -136,6 +136,9 @@ def main():
         [(g, s) for g in games for s in seeds], gin_file, args.frames, runs_dir,
         lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"]
         + args.gin_bindings, agent)
+    # The report: this sitting's runs and every other one finished earlier at this budget.
+    runs = {**suite.finished_in(runs_dir, GAMES, args.frames), **runs}
+    games = [g for g in GAMES if any(game == g for game, _ in runs)]
     num_windows = -(-args.frames // args.window)
     report = {"agent": agent, "config": gin_file, "frames": args.frames,
               "window": args.window, "machine": suite.machine(), "games": {}}
@@ -143,6 +146,7 @@ def main():
           f"{args.window:,}-frame window ({report['machine']})")
     for game in games:
         per_seed, entry = {}, {"seeds": {}}
+        seeds = sorted(seed for name, seed in runs if name == game)
         for seed in seeds:
             run_dir, results = runs[(game, seed)]
             windows = window_means(read_episodes(run_dir), args.window, num_windows)

@@ -81,6 +81,22 @@ def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
     return finished(run_dir, env_steps) or {}
 
 
+def finished_in(runs_dir: str, names, env_steps: int) -> dict:
+    """Every run of `names` that an earlier sitting finished in runs_dir (directories
+    NAME-seedN), as run_all gives them: a report covers the suite so far, not only the
+    games and seeds of this sitting's command."""
+    out = {}
+    for name in names:
+        prefix = f"{name}-seed"
+        for entry in sorted(os.listdir(runs_dir)) if os.path.isdir(runs_dir) else []:
+            seed = entry[len(prefix):]
+            if entry.startswith(prefix) and seed.isdigit():
+                results = finished(os.path.join(runs_dir, entry), env_steps)
+                if results is not None:
+                    out[(name, int(seed))] = (os.path.join(runs_dir, entry), results)
+    return dict(sorted(out.items()))
+
+
 def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of,
             agent: str = "rainbow") -> dict:
     """Each (name, seed) of `runs` finished or trained: {(name, seed): (run_dir, results)}.

@@ -52,3 +52,19 @@ def test_each_agent_trains_with_its_own_binary_and_budget():
                                "--root_dir=runs/x",
                                f"--gin_bindings={trainer}.max_env_steps = 2000",
                                "--gin_bindings=make_env.env_id = 'MinAtar/Breakout-v0'"]
+
+
+def test_the_report_covers_runs_finished_in_earlier_sittings(tmp_path):
+    def make(name, results):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "results.json").write_text(json.dumps(results))
+
+    make("Breakout-seed0", {"env_steps": 1000, "interrupted": False})
+    make("Breakout-seed1", {"env_steps": 400, "interrupted": True})  # unfinished: left out
+    make("Asterix-seed3", {"env_steps": 1000, "interrupted": False})
+    make("Asterix-seedx", {"env_steps": 1000, "interrupted": False})  # not a run of the suite
+    make("Freeway-seed0", {"env_steps": 500, "interrupted": False})  # a smaller budget
+    found = suite.finished_in(str(tmp_path), ["Asterix", "Breakout", "Freeway"], 1000)
+    assert list(found) == [("Asterix", 3), ("Breakout", 0)]
+    assert found[("Breakout", 0)][0] == str(tmp_path / "Breakout-seed0")
+    assert suite.finished_in(str(tmp_path / "none"), ["Breakout"], 1000) == {}

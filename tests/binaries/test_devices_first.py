@@ -3,10 +3,11 @@ TensorFlow context (after that TF refuses to hide a GPU or change memory growth,
 a GPU host would show), and `common.use_devices` runs before anything else in main."""
 import ast
 import pathlib
-import subprocess
 import sys
 
 import pytest
+
+from tests.binaries.side_by_side import side_by_side
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ROLES = {"actor": True, "reverb_server": True, "learner": False, "train_rainbow": False,
@@ -25,11 +26,18 @@ print("gpus visible:", len(tf.config.get_visible_devices("GPU")))
 """
 
 
+@pytest.fixture(scope="module")
+def imports():
+    """Each role's check in its own process (TF's context is per process), all at once."""
+    names = sorted(ROLES)
+    runs = side_by_side([[sys.executable, "-c", CHECK.format(name=name, cpu_only=ROLES[name])]
+                         for name in names], REPO, timeout=120)
+    return dict(zip(names, runs))
+
+
 @pytest.mark.parametrize("name", sorted(ROLES))
-def test_binary_import_leaves_devices_unchosen(name):
-    done = subprocess.run([sys.executable, "-c", CHECK.format(name=name,
-                                                              cpu_only=ROLES[name])],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+def test_binary_import_leaves_devices_unchosen(imports, name):
+    done = imports[name]
     assert done.returncode == 0, done.stderr[-2000:]
     if ROLES[name]:
         assert "gpus visible: 0" in done.stdout

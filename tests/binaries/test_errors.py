@@ -7,15 +7,20 @@ import sys
 
 import pytest
 
+from tests.binaries.side_by_side import side_by_side
 from tests.runtime.tiny_run import TINY_BINDINGS
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
+def train_command(root_dir, *bindings, args=()):
+    return [sys.executable, "-m", "binaries.train_rainbow", f"--root_dir={root_dir}",
+            *args] + [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
+
+
 def train(root_dir, *bindings, args=()):
-    command = [sys.executable, "-m", "binaries.train_rainbow", f"--root_dir={root_dir}",
-               *args] + [f"--gin_bindings={b}" for b in TINY_BINDINGS + list(bindings)]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(train_command(root_dir, *bindings, args=args), cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
 
 
 def assert_one_line_error(done, *words):
@@ -29,7 +34,7 @@ def assert_one_line_error(done, *words):
         assert word in errors[0], errors[0]
 
 
-@pytest.mark.parametrize("bindings, words", [
+BAD_CONFIGURATIONS = [
     (["make_env.env_id = 'CartPol-v1'"], ["Unknown environment id 'CartPol-v1'", "CartPole"]),
     (["make_env.env_id = 'Blackjack-v1'"], ["Unsupported observation space Tuple", "Box"]),
     (["make_env.env_id = 'Pendulum-v1'"], ["Discrete action space"]),
@@ -47,10 +52,24 @@ def assert_one_line_error(done, *words):
     (["RainbowAgent.n_step = 3"], ["RainbowAgent.n_step is now ReplayConfig.n_step",
                                    "bind ReplayConfig.n_step = 3"]),
     (["RainbowTrainer.num_envs = 2"], ["bind ReplayConfig.envs_per_actor = 2"]),
-])
-def test_bad_configuration(tmp_path, bindings, words):
-    assert_one_line_error(train(tmp_path / "run", *bindings), *words)
-    assert not (tmp_path / "run" / "checkpoints").exists()
+]
+
+
+@pytest.fixture(scope="module")
+def bad_configuration_runs(tmp_path_factory):
+    """train_rainbow with each bad configuration, all started at once (side_by_side)."""
+    root = tmp_path_factory.mktemp("bad_configurations")
+    runs = side_by_side([train_command(root / str(i) / "run", *bindings)
+                         for i, (bindings, _) in enumerate(BAD_CONFIGURATIONS)], REPO)
+    return [(run, root / str(i) / "run") for i, run in enumerate(runs)]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_CONFIGURATIONS)),
+                         ids=[" ".join(b) for b, _ in BAD_CONFIGURATIONS])
+def test_bad_configuration(bad_configuration_runs, case):
+    done, root_dir = bad_configuration_runs[case]
+    assert_one_line_error(done, *BAD_CONFIGURATIONS[case][1])
+    assert not (root_dir / "checkpoints").exists()
 
 
 def test_unwritable_root_dir():

@@ -44,7 +44,10 @@ class Cluster:
                           f"--reverb_address={self.address}")
 
     def close(self):
-        for process in reversed(self.processes):
+        # Learner and actors first, servers last, as an operator stops a run: a learner
+        # whose server is gone blocks in Reverb's sampler and cannot act on SIGTERM.
+        servers = [p for p in self.processes if p.binary == "reverb_server"]
+        for process in [p for p in reversed(self.processes) if p not in servers] + servers:
             if process.popen.poll() is None:
                 process.signal(signal.SIGCONT)
             process.stop()

@@ -26,6 +26,7 @@ from tfrainbow.builders import write_run_file
 from tfrainbow.errors import DiskFullError, NonFiniteLossError, is_disk_full
 from tfrainbow.policies.saver import export_policy
 from tfrainbow.replay.weights import NonFiniteWeights, all_finite
+from tfrainbow.replay.writers import WriterStopped
 from tfrainbow.runtime.episode_log import EpisodeLog
 from tfrainbow.runtime.run_evaluation import RunEvaluation
 from tfrainbow.runtime.run_utils import (install_stop_signals, optimizer_settings,
@@ -221,6 +222,8 @@ class RunLoop:
     def _guarded_publish(self, updates: int):
         try:
             self.publish(updates)
+        except WriterStopped:
+            pass  # a stop came while the server held the weights back (or was gone)
         except NonFiniteWeights:
             self._diverge("the weights became NaN or infinite")
 
