@@ -157,6 +157,16 @@ def test_restarted_server_restores_its_items_and_actors_reconnect(cluster):
                "the reconnected actor inserts again")
     wait_until(lambda: learner_updates(learner) > updates_before + 50, 90,
                "the learner trains again")
+    # The server dies for good, then the learner is asked to stop: Reverb retries without
+    # end, yet the learner saves its latest update and exits (StopWaker).
+    trained = learner_updates(learner)
+    restarted.kill9()
+    learner.wait_for(r"learner: Lost the Reverb server", timeout=60, count=2)
+    learner.signal(signal.SIGTERM)
+    assert learner.wait_exit(30) == 0, learner.text()[-3000:]
+    saved = max(int(p.name[len("ckpt-"):-len(".index")])
+                for p in (c.tmp / "learner" / "checkpoints").glob("ckpt-*.index"))
+    assert saved >= trained, (saved, trained)
 
 
 @pytest.mark.parametrize("binary", ["actor", "learner"])

@@ -1,5 +1,7 @@
 """The learner process of a split run: trains from the server's tables, publishes weights
 to its variable table, checkpoints, and resumes from root_dir (binaries/learner.py)."""
+import os
+import sys
 import threading
 import time
 from typing import Optional
@@ -11,10 +13,11 @@ import tensorflow as tf
 from tfrainbow import builders
 from tfrainbow.builders import VARIABLE_TABLE
 from tfrainbow.distributed.connection import ServerWatch, wait_for_server
-from tfrainbow.errors import ConfigError
+from tfrainbow.errors import ConfigError, ReverbUnavailableError
 from tfrainbow.replay import weights
 from tfrainbow.runtime.run_loop import RunLoop
 from tfrainbow.runtime.run_utils import describe_changes
+from tfrainbow.runtime.stop_waker import StopWaker
 
 # What a dataset or a priority update raises while the server is away (it is retried).
 SERVER_LOST = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
@@ -62,6 +65,7 @@ class RemoteLearner(RunLoop):
         self._published = builder.published_variables(self.agent, self.builder_state)
         self._start = self.updates()
         self._last_line = (time.monotonic(), self._start)
+        self._waker = StopWaker(self.stop)  # entered by run()
 
     def label(self, count: int) -> str:
         return f"update {count:,}"
@@ -93,12 +97,20 @@ class RemoteLearner(RunLoop):
         """One learner call; None when no data came in time or the server was lost (then
         it waits for the server to come back)."""
         try:
-            return self.learner.step()
+            with self._waker.cancellable():  # a stop signal ends a wait on a lost server
+                return self.learner.step()
         except SERVER_LOST as error:
+            if self.stop.is_set():
+                return None  # the run saves and ends
             self.log(f"lost the Reverb server at {self.address} ({type(error).__name__}); "
                      "waiting for it to come back.")
-            wait_for_server(self.address, self.connect_timeout_s, self.builder.table_names,
-                            self.stop.is_set, lambda text: None)
+            try:
+                wait_for_server(self.address, self.connect_timeout_s, self.builder.table_names,
+                                self.stop.is_set, lambda text: None)
+            except ReverbUnavailableError:
+                if self.stop.is_set():
+                    return None
+                raise
             self.learner.reset()
             self.log(f"Reverb server at {self.address} is back; training resumes.")
             return None
@@ -128,7 +140,20 @@ class RemoteLearner(RunLoop):
         """Trains until max_updates or `stop`; checkpoints, evaluates, exports the policy."""
         if stop is not None:
             self.stop = stop
-        return super().run()
+        with StopWaker(self.stop, on_stuck=self._stuck_in_reverb) as self._waker:
+            return super().run()
+
+    def _stuck_in_reverb(self):
+        """A stop came while an update waits on a Reverb op that ignores cancellation (a
+        priority update to a lost server; the update itself is applied): save from the
+        StopWaker's thread and end the process, which would otherwise wait for SIGKILL."""
+        self.save()
+        self.log(f"stopping while the Reverb server at {self.address} is unreachable: saved "
+                 f"{self.manager.latest_checkpoint} (update {self.updates():,}); the final "
+                 "export was skipped (binaries.export_policy writes it from the checkpoint).")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
     def run_results(self) -> dict:
         return {"updates": self.updates(), "updates_this_run": self.updates() - self._start}
