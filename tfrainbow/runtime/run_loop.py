@@ -103,7 +103,7 @@ class RunLoop:
         self.episode_log = EpisodeLog(self.root_dir)  # trainers record their actors' episodes
         self._checked = list(self.agent.network.variables) + [
             v for v in self.builder_state.values() if v.dtype.is_floating]
-        self.diverged = False
+        self.final_save_refused = False  # diverged or the disk filled: keep the last good save
 
     # What a run supplies.
     def count(self) -> int:
@@ -184,7 +184,7 @@ class RunLoop:
         except Exception as error:  # noqa: BLE001  (Reverb reports ENOSPC as IndexError)
             if not is_disk_full(error):
                 raise
-            self.diverged = True  # no second attempt in the final save
+            self.final_save_refused = True  # no second attempt in the final save
             self.discard_partial_save()
             raise DiskFullError(
                 f"No space left on the disk of {self.root_dir} while saving checkpoint "
@@ -205,7 +205,7 @@ class RunLoop:
                     os.remove(path)
 
     def _diverge(self, what: str):
-        self.diverged = True
+        self.final_save_refused = True
         raise NonFiniteLossError(
             f"{what[0].upper()}{what[1:]} at update {int(self.agent.train_step):,}: training stopped "
             f"and the last good checkpoint ({self.manager.latest_checkpoint or 'none yet'}) "
@@ -268,7 +268,7 @@ class RunLoop:
                 evaluator.close()  # ends an evaluation under way
             self.stop_acting()
             try:
-                if not self.diverged:  # never overwrite the last good checkpoint
+                if not self.final_save_refused:  # never overwrite the last good checkpoint
                     self.save()
             finally:
                 for signum, handler in previous_handlers.items():
