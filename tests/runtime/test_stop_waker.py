@@ -81,3 +81,20 @@ def test_off_the_main_thread_calls_stay_plain():
     thread.start()
     thread.join(30)
     assert box == {"value": 6.0, "sockets": None}
+
+
+def test_a_call_that_fails_leaves_the_next_calls_working(stop):
+    """TF cancels a failing call's own manager: the next call must not inherit it (a split
+    learner's step fails while its server restarts, then trains on)."""
+    queue = tf.queue.FIFOQueue(4, tf.float32)
+    queue.close()
+    dequeue = tf.function(queue.dequeue)
+    double = tf.function(lambda x: x * 2.0)
+    with StopWaker(stop) as waker:
+        for _ in range(3):
+            with pytest.raises(tf.errors.OutOfRangeError):
+                with waker.cancellable():
+                    dequeue()
+            with waker.cancellable():
+                assert float(double(tf.constant(2.0))) == 4.0
+        assert not waker.cancelled

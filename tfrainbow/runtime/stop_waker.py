@@ -33,7 +33,9 @@ class StopWaker:
     def __init__(self, stop: threading.Event, grace_s: float = 2.0,
                  on_stuck: Optional[Callable[[], None]] = None):
         self.stop, self.grace_s, self.on_stuck = stop, float(grace_s), on_stuck
-        self._manager = cancellation.CancellationManager()
+        # One manager per call: TF cancels a call's manager itself when one of its ops fails
+        # (a lost server), and a cancelled manager fails every later call made under it.
+        self._manager: Optional[cancellation.CancellationManager] = None
         self._call_started: Optional[float] = None  # monotonic start of the call in flight
         self._thread, self._previous_fd, self._sockets = None, None, None
         self.cancelled = False
@@ -76,8 +78,10 @@ class StopWaker:
             self.stop.set()  # the Python handler says so once the main thread is free
             if not self._still_running(signalled, signalled + self.grace_s):
                 continue
-            self.cancelled = True
-            self._manager.start_cancel()
+            manager = self._manager
+            if manager is not None:
+                self.cancelled = True
+                manager.start_cancel()
             if (self._still_running(signalled, time.monotonic() + self.grace_s)
                     and self.on_stuck is not None):
                 self.on_stuck()
@@ -95,15 +99,17 @@ class StopWaker:
 
 class _Call:
     def __init__(self, waker: StopWaker):
-        self.waker = waker
-        self._context = cancellation.CancellationManagerContext(waker._manager)
+        self.waker, self._context = waker, None
 
     def __enter__(self):
         if self.waker._sockets is not None:
+            self.waker._manager = cancellation.CancellationManager()
+            self._context = cancellation.CancellationManagerContext(self.waker._manager)
             self._context.__enter__()
         self.waker._call_started = time.monotonic()
 
     def __exit__(self, *exc):
         self.waker._call_started = None
-        if self.waker._sockets is not None:
+        if self._context is not None:
             self._context.__exit__(*exc)
+            self.waker._manager = None
