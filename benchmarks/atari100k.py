@@ -45,7 +45,7 @@ def main():
     # The report: this sitting's runs and every other game finished earlier at this budget.
     runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps),
             **runs}
-    games = [g for g in dict.fromkeys(games + [game for game, _ in runs])]
+    games = list(dict.fromkeys(games + [game for game, _ in runs]))
     seeds = sorted({seed for _, seed in runs})
     rows = []
     for (game, seed), (run_dir, results) in runs.items():

@@ -15,6 +15,7 @@ runs in this thread (the split learner saves its checkpoint there and ends the p
 TF keeps one active cancellation context per process, not per thread: use it where one
 thread makes the calls (the split learner), not beside an actor thread.
 """
+import contextlib
 import signal
 import socket
 import threading
@@ -59,9 +60,19 @@ class StopWaker:
             self._thread.join(timeout=5)
             self._sockets = None
 
+    @contextlib.contextmanager
     def cancellable(self):
         """A context for one call that a stop signal may cancel after grace_s."""
-        return _Call(self)
+        if self._sockets is None:  # not entered, or off the main thread: nothing watches
+            yield
+            return
+        self._manager = cancellation.CancellationManager()
+        self._call_started = time.monotonic()
+        try:
+            with cancellation.CancellationManagerContext(self._manager):
+                yield
+        finally:
+            self._call_started, self._manager = None, None
 
     def _watch(self):
         reader = self._sockets[0]
@@ -96,20 +107,3 @@ class StopWaker:
                 return True
             time.sleep(0.05)
 
-
-class _Call:
-    def __init__(self, waker: StopWaker):
-        self.waker, self._context = waker, None
-
-    def __enter__(self):
-        if self.waker._sockets is not None:
-            self.waker._manager = cancellation.CancellationManager()
-            self._context = cancellation.CancellationManagerContext(self.waker._manager)
-            self._context.__enter__()
-        self.waker._call_started = time.monotonic()
-
-    def __exit__(self, *exc):
-        self.waker._call_started = None
-        if self._context is not None:
-            self._context.__exit__(*exc)
-            self.waker._manager = None
