@@ -19,7 +19,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	echo "Creating $(VENV) with $$py"; \
 	[ -x $(PY) ] || $$py -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,ray]'
 	@touch $@
 
 # Reverb 0.14's server always listens on all interfaces ([::]:port). Tests therefore run in a

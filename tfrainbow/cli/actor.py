@@ -41,3 +41,7 @@ def main(argv):
 def run():
     """The command's entry point: tfrainbow-actor and binaries/actor.py."""
     common.run(main, __doc__, required=("reverb_address",))
+
+
+if __name__ == "__main__":  # python -m tfrainbow.cli.actor (how the Ray launcher starts it)
+    run()

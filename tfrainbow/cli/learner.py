@@ -36,3 +36,7 @@ def main(argv):
 def run():
     """The command's entry point: tfrainbow-learner and binaries/learner.py."""
     common.run(main, __doc__, required=("reverb_address", "root_dir"))
+
+
+if __name__ == "__main__":  # python -m tfrainbow.cli.learner (how the Ray launcher starts it)
+    run()

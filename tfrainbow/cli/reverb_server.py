@@ -69,3 +69,7 @@ def main(argv):
 def run():
     """The command's entry point: tfrainbow-reverb-server and binaries/reverb_server.py."""
     common.run(main, __doc__, required=("root_dir",), before_threads=isolate)
+
+
+if __name__ == "__main__":  # python -m tfrainbow.cli.reverb_server (how the Ray launcher starts it)
+    run()

@@ -1,0 +1,127 @@
+"""binaries.launch_ray on a real local Ray cluster (ray.cluster_utils.Cluster: several raylets,
+each a node with its own resources, all on this machine): runs that finish and learn, and
+nodes removed under the actors and under the learner."""
+import json
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]' "
+                          "(make install does)")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+from tests.binaries.split_run import ENV, REPO, SPLIT_BINDINGS, free_port  # noqa: E402
+
+# Each role needs a node that offers its custom resource, so the test knows where each runs.
+ROLES = ['--server_resources={"server": 1}', '--learner_resources={"learner": 1}',
+         '--actor_resources={"actors": 1}']
+LEARNS = SPLIT_BINDINGS + [  # the one-process learning test's sizes (tests/runtime)
+    "MLPEncoder.hidden_units = (64,)", "RainbowNetwork.hidden_units = (64,)",
+    "ReplayConfig.min_size = 500", "ReplayConfig.batch_size = 32",
+    "RemoteLearner.checkpoint_interval = 200", "RemoteLearner.eval_episodes = 10",
+]
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    # The nodes' processes inherit this environment, and the roles theirs: as a user's.
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    cluster = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 2, "resources": {"server": 1}, "include_dashboard": False})
+    yield cluster
+    cluster.shutdown()
+
+
+class Launch:
+    """binaries.launch_ray as a user starts it, its output in a log file."""
+
+    def __init__(self, tmp_path, address, bindings, agent="rainbow", gin_files=(), actors=2):
+        self.log = tmp_path / "launch.log"
+        self._file = open(self.log, "ab")
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "binaries.launch_ray", f"--agent={agent}",
+             f"--address={address}", f"--root_dir={tmp_path}/run", f"--port={free_port()}",
+             f"--num_actors={actors}", *ROLES, *[f"--gin_file={f}" for f in gin_files],
+             *[f"--gin_bindings={b}" for b in bindings]],
+            cwd=REPO, env=ENV, stdout=self._file, stderr=subprocess.STDOUT)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, pattern, timeout=180.0, after=0) -> re.Match:
+        """The first match of `pattern` at or after offset `after` of the log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.compile(pattern).search(self.text(), after)
+            if match:
+                return match
+            if self.popen.poll() is not None:
+                raise AssertionError(f"the launcher exited ({self.popen.returncode}) before "
+                                     f"{pattern!r}:\n{self.text()[-4000:]}")
+            time.sleep(0.5)
+        raise AssertionError(f"no {pattern!r} within {timeout} s:\n{self.text()[-4000:]}")
+
+    def results(self, timeout=300.0) -> dict:
+        try:
+            assert self.popen.wait(timeout) == 0, self.text()[-4000:]
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            raise AssertionError(f"still running after {timeout} s:\n{self.text()[-4000:]}")
+        text = self.text()
+        return json.loads(text[text.rindex("\n{") + 1:])
+
+    def close(self):
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(30)
+        self._file.close()
+
+
+def updates(match: re.Match) -> int:
+    return int(match.group(1).replace(",", ""))
+
+
+def test_rainbow_survives_losing_the_actors_node_then_the_learners_and_learns(cluster,
+                                                                              tmp_path):
+    learner_node = cluster.add_node(num_cpus=2, resources={"learner": 1})
+    actors_node = cluster.add_node(num_cpus=2, resources={"actors": 2})
+    cluster.wait_for_nodes()
+    launch = Launch(tmp_path, cluster.address, LEARNS + ["RemoteLearner.max_updates = 8000"])
+    try:
+        launch.wait_for(r"\[learner\] learner: [1-9][\d,]* updates", timeout=240)
+        # A spare node where actors and learner can go once theirs are gone.
+        cluster.add_node(num_cpus=3, resources={"actors": 2, "learner": 1})
+        cluster.wait_for_nodes()
+        cluster.remove_node(actors_node)
+        lost = launch.wait_for(r"\[actor 0\] lost: its node \w+ died; Ray restarts it", 60).start()
+        back = launch.wait_for(r"\[actor 1\] restarted by Ray on node .* after ([\d.]+) s",
+                               120, lost)
+        at_back = updates(list(re.finditer(r"\[learner\] learner: ([\d,]+) updates",
+                                           launch.text()[:back.end()]))[-1])
+        # The actors act again, and the learner trains on what they write.
+        launch.wait_for(r"\[actor 1\] actor 1: [\d,]+ env steps", 120, back.end())
+        more = launch.wait_for(rf"\[learner\] learner: ([\d,]+) updates", 120, back.end())
+        while updates(more) <= at_back + 100:
+            more = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120, more.end())
+
+        cluster.remove_node(learner_node)
+        lost = launch.wait_for(r"\[learner\] lost: its node \w+ died; Ray restarts it", 60).start()
+        launch.wait_for(r"\[learner\] restarted by Ray on node .* after [\d.]+ s", 120, lost)
+        resumed = launch.wait_for(r"\[learner\] learner: resuming .* at update ([\d,]+)", 180,
+                                  lost)
+        assert updates(resumed) >= 200  # its checkpoint survived the node (one filesystem)
+        results = launch.results(timeout=420)
+    finally:
+        launch.close()
+    text = launch.text()
+    assert results["updates"] == 8000, results
+    assert results["updates"] - results["updates_this_run"] == updates(resumed)
+    assert results["ray_restarts"] == {"actor 0": 1, "actor 1": 1, "learner": 1}, results
+    # Random play scores about 22; the untrained greedy policy about 9.
+    assert results["eval_mean_return"] >= 90, results
+    assert "[launch] the learner finished: stopping the actors, then the server." in text
+    assert re.search(r"\[server\] Checkpoint .*items in 'replay'", text.split("finished")[-1])
+    assert "Traceback" not in text
