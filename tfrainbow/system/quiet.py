@@ -3,7 +3,7 @@ checkpoint and stop, ale-py's banner, and XLA's once-per-process "Compiled clust
 (with absl's preamble). Everything else on stderr, errors and warnings included, passes."""
 import atexit
 import os
-import threading
+import sys
 
 # Reverb logs these unconditionally (no log level reaches its C++ logger).
 REVERB_INFO = (b"Initializing TFRecordCheckpointer", b"Loading latest checkpoint",
@@ -40,40 +40,55 @@ def is_reverb_info(line: bytes) -> bool:
 _installed = False
 
 
+def pump(source, sink):
+    """Copies `source` to `sink` line by line, without the lines is_reverb_info matches."""
+    for line in source:
+        if not is_reverb_info(line):
+            sink.write(line)
+            sink.flush()
+
+
 def filter_reverb_info():
-    """Routes file descriptor 2 through a filter thread. At exit the real stderr is put back
-    and the thread drains what is left, so a final traceback is never lost. Once per process:
-    a spawned child re-imports its parent's main module (which may install it) and may then
-    install it again itself."""
+    """Routes file descriptor 2 through a filter process (this file run by path: it imports
+    nothing of TensorFlow or tfrainbow). A process, not a thread: Reverb's C++ logs while
+    holding the GIL (restoring a large replay checkpoint prints a line per chunk), so a
+    Python thread could not drain the pipe, the pipe filled, and the process hung for good.
+    The filter has its own session (a Ctrl-C to the terminal's process group does not end it
+    early) and ends when the last writer closes the pipe. At exit the real stderr is put
+    back and the filter drains what is left, so a final traceback is never lost. Once per
+    process: a spawned child re-imports its parent's main module (which may install it) and
+    may then install it again itself."""
     global _installed
     if _installed:
         return
     _installed = True
+    import subprocess
+
     read_fd, write_fd = os.pipe()
     real_stderr = os.dup(2)
+    os.set_inheritable(real_stderr, False)
+    # -S: no site packages (nothing to import); -u: unbuffered.
+    child = subprocess.Popen([sys.executable, "-S", "-u", os.path.abspath(__file__)],
+                             stdin=read_fd, stdout=2, stderr=2, start_new_session=True)
+    os.close(read_fd)
     os.dup2(write_fd, 2)
     os.close(write_fd)
 
-    def pump():
-        with os.fdopen(read_fd, "rb") as source, os.fdopen(real_stderr, "wb", 0) as sink:
-            for line in source:
-                if not is_reverb_info(line):
-                    sink.write(line)
-
-    thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
-    thread.start()
-
     def restore():
         import gc
-        import sys
 
         # Objects freed only now (a Reverb server held by the frames of a reported error)
         # say goodbye while the filter still runs.
         gc.collect()
         sys.stderr.flush()
-        saved = os.dup(real_stderr)
-        os.dup2(saved, 2)  # closes the pipe's last writer: the pump sees EOF
-        os.close(saved)
-        thread.join(timeout=5)
+        os.dup2(real_stderr, 2)  # closes this process's writer: the filter sees EOF
+        try:
+            child.wait(timeout=5)  # children that outlive us may still hold a writer
+        except subprocess.TimeoutExpired:
+            pass
 
     atexit.register(restore)
+
+
+if __name__ == "__main__":  # the filter process
+    pump(sys.stdin.buffer, sys.stdout.buffer)
