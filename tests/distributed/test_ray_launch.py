@@ -2,7 +2,9 @@
 each a node with its own resources, all on this machine): runs that finish and learn, and
 nodes removed under the actors and under the learner."""
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -39,11 +41,11 @@ class Launch:
     """binaries.launch_ray as a user starts it, its output in a log file."""
 
     def __init__(self, tmp_path, address, bindings, agent="rainbow", gin_files=(), actors=2):
-        self.log = tmp_path / "launch.log"
+        self.log, self.port = tmp_path / "launch.log", free_port()
         self._file = open(self.log, "ab")
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "binaries.launch_ray", f"--agent={agent}",
-             f"--address={address}", f"--root_dir={tmp_path}/run", f"--port={free_port()}",
+             f"--address={address}", f"--root_dir={tmp_path}/run", f"--port={self.port}",
              f"--num_actors={actors}", *ROLES, *[f"--gin_file={f}" for f in gin_files],
              *[f"--gin_bindings={b}" for b in bindings]],
             cwd=REPO, env=ENV, stdout=self._file, stderr=subprocess.STDOUT)
@@ -125,3 +127,71 @@ def test_rainbow_survives_losing_the_actors_node_then_the_learners_and_learns(cl
     assert "[launch] the learner finished: stopping the actors, then the server." in text
     assert re.search(r"\[server\] Checkpoint .*items in 'replay'", text.split("finished")[-1])
     assert "Traceback" not in text
+
+
+def role_pid(*parts: str) -> int:
+    """The pid of the one role process whose command line has all of `parts`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if all(any(part in arg for arg in command) for part in parts):
+            found.append(int(pid))
+    assert len(found) == 1, (parts, found)
+    return found[0]
+
+
+def test_impala_survives_killed_actor_and_server_processes_and_learns(cluster, tmp_path):
+    cluster.add_node(num_cpus=2, resources={"learner": 1})
+    cluster.add_node(num_cpus=4, resources={"actors": 2})
+    cluster.wait_for_nodes()
+    bindings = ["ImpalaAgent.greedy_evaluation = True", "RemoteLearner.max_updates = 400",
+                "RemoteLearner.checkpoint_interval = 50", "RemoteLearner.eval_episodes = 10",
+                "RemoteLearner.log_interval_s = 1.0", "RemoteActor.log_interval_s = 1.0",
+                "ReverbService.checkpoint_interval_s = 2.0"]
+    launch = Launch(tmp_path, cluster.address, bindings, agent="impala",
+                    gin_files=["gin/impala/cartpole.gin"])
+    try:
+        launch.wait_for(r"\[learner\] learner: [1-9][\d,]* updates", timeout=240)
+        os.kill(role_pid("tfrainbow.cli.actor", "--actor_id=0", f":{launch.port}"),
+                signal.SIGKILL)
+        lost = launch.wait_for(r"\[actor 0\] lost: its process died; Ray restarts it").start()
+        back = launch.wait_for(r"\[actor 0\] restarted by Ray on node", 120, lost).end()
+        launch.wait_for(r"\[actor 0\] actor 0: [\d,]+ env steps", 120, back)
+
+        checkpoint = launch.wait_for(r"\[server\] Checkpoint .* 1 items in 'variables'", 60,
+                                     back).end()
+        os.kill(role_pid("tfrainbow.cli.reverb_server", f"--port={launch.port}"),
+                signal.SIGKILL)
+        lost = launch.wait_for(r"\[server\] lost: its process died; Ray restarts it", 60,
+                               checkpoint).start()
+        launch.wait_for(r"\[server\] restarted by Ray on node", 120, lost)
+        launch.wait_for(r"\[server\] Reverb server on port \d+: .*1 items in 'variables'", 120,
+                        lost)  # restored from its replay checkpoint
+        launch.wait_for(r"\[learner\] learner: Reverb server at .* is back", 120, lost)
+        launch.wait_for(r"\[actor 1\] actor 1: Reverb server at .* is back", 120, lost)
+        results = launch.results(timeout=420)
+    finally:
+        launch.close()
+    assert results["updates"] == 400, results
+    assert results["ray_restarts"] == {"actor 0": 1, "server": 1}, results
+    assert results["eval_mean_return"] >= 100, results  # random play: about 22
+    assert "Traceback" not in launch.text()
+
+
+def test_a_role_that_exits_with_an_error_ends_the_run_in_one_line(cluster, tmp_path):
+    cluster.add_node(num_cpus=4, resources={"learner": 1, "actors": 2})
+    cluster.wait_for_nodes()
+    launch = Launch(tmp_path, cluster.address, SPLIT_BINDINGS + ["RemoteLearner.max_updatez = 5"])
+    try:
+        assert launch.popen.wait(180) == 1, launch.text()[-3000:]
+    finally:
+        launch.close()
+    last = launch.text().strip().splitlines()[-1]
+    # Not restarted (it would fail again): the first role to report it ends the run.
+    assert re.fullmatch(r"error: the (server|learner|actor \d) exited with status 1: error: Bad "
+                        r"gin configuration: .*max_updatez.*", last), last
+    assert "restarted by Ray" not in launch.text() and "Traceback" not in launch.text()

@@ -49,7 +49,7 @@ def main(argv):
     import threading
 
     from tfrainbow.distributed.ray_launch import RayLaunch
-    from tfrainbow.runtime.run_utils import install_stop_signals
+    from tfrainbow.system.signals import install_stop_signals
 
     FLAGS = common.FLAGS
     launch = RayLaunch(

@@ -7,6 +7,7 @@ are returned. Ray places, watches and restarts processes; Reverb stays the data 
 import dataclasses
 import json
 import os
+import socket
 import threading
 import time
 from typing import Dict, List, Optional, Sequence
@@ -100,6 +101,7 @@ class RayLaunch:
         except ImportError:
             raise RayMissingError("Ray is not installed: pip install 'tfrainbow[ray]' (it "
                                   "keeps protobuf below 5, which TensorFlow 2.15 needs).") from None
+        _check_reachable(self.address)
         try:
             ray.init(address=self.address, log_to_driver=False, namespace="tfrainbow",
                      include_dashboard=False)
@@ -149,7 +151,7 @@ class RayLaunch:
         """Runs until the learner finishes (or `stop`, or a role fails); returns the
         learner's results with the restarts Ray made."""
         stop = stop or threading.Event()
-        ray = self._connect()
+        ray = self._ray = self._connect()
         failure = None
         try:
             self._place(ray)
@@ -193,8 +195,11 @@ class RayLaunch:
         return None
 
     def _took(self, role: _Role, state: dict) -> Optional[str]:
-        if role.down_since is not None or (role.pid is not None and state["pid"] != role.pid
-                                           and not state["stopping"]):
+        replaced = role.pid is not None and state["pid"] != role.pid and not state["stopping"]
+        if replaced and role.down_since is None:  # restarted between two polls
+            self.log(f"[{role}] lost: {_lost_reason(self._ray, role.node_id)}; Ray "
+                     "restarts it.")
+        if role.down_since is not None or replaced:
             since = role.down_since
             role.restarts += 1
             after = f" after {time.monotonic() - since:.1f} s" if since is not None else ""
@@ -267,6 +272,20 @@ class RayLaunch:
                 self.log(f"[{role}] {line}")
         if state["results"] is not None and role is not self.learner:
             self.log(f"[{role}] exited: {json.dumps(state['results'])}")
+
+
+def _check_reachable(address: Optional[str], timeout_s: float = 10.0):
+    """A HOST:PORT that nothing answers on fails here in one line: ray.init would wait for
+    its GCS without end."""
+    if address is None or address == "auto" or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            return
+    except (OSError, ValueError) as error:
+        raise UserError(f"No Ray cluster at {address} ({error}): start one with "
+                        "`ray start --head`, or fix --address.") from None
 
 
 def _node_path(gin_file: str) -> str:

@@ -2,13 +2,12 @@
 that a resumed run continues from, and graceful stop signals."""
 import json
 import os
-import signal
-import threading
 from typing import Optional
 
 import reverb
 import tensorflow as tf
 
+from tfrainbow.system.signals import install_stop_signals  # noqa: F401  (its old home)
 from tfrainbow.errors import (CheckpointMismatchError, ConfigError, ReverbUnavailableError,
                               RootDirError, first_line)
 
@@ -57,25 +56,6 @@ class RunState(tf.Module):
         super().__init__(name="run_state")
         self.env_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.episodes = tf.Variable(0, dtype=tf.int64, trainable=False)
-
-
-def install_stop_signals(stop: threading.Event,
-                         what: str = "checkpointing and stopping") -> dict:
-    """SIGINT/SIGTERM ask the run to checkpoint and exit (`what` it says it does); a second
-    SIGINT interrupts. Returns the previous handlers (to restore), empty off the main
-    thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def handler(signum, frame):
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        print(f"\nReceived {signal.Signals(signum).name}: {what}.",
-              flush=True)
-        stop.set()
-
-    return {signum: signal.signal(signum, handler) for signum in (signal.SIGINT,
-                                                                  signal.SIGTERM)}
 
 
 def restore_latest(checkpoint: tf.train.Checkpoint, manager: tf.train.CheckpointManager,
