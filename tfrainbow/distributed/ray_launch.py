@@ -6,6 +6,7 @@ finished, the actors stop, then the server (which checkpoints), and the learner'
 are returned. Ray places, watches and restarts processes; Reverb stays the data plane."""
 import dataclasses
 import json
+import logging
 import os
 import socket
 import threading
@@ -31,12 +32,14 @@ class _Role:
     name: str  # "server", "learner", "actor 3"
     handle: object
     poll: object = None  # the outstanding poll's ObjectRef
-    pid: Optional[int] = None
+    incarnation: Optional[str] = None  # of its Ray actor: a new one after each restart
     node_id: Optional[str] = None
     down_since: Optional[float] = None
     needs: str = ""  # its Ray resources, for the line that says it cannot be placed
     restarts: int = 0
     said_waiting: bool = False
+    rejoin: object = None  # the restart that joins a server that moved, while it runs
+    last_line: str = ""  # its last line printed: a failure's reason
     finished: Optional[dict] = None  # the last poll, once the command has exited
 
     def __str__(self):
@@ -104,7 +107,7 @@ class RayLaunch:
         _check_reachable(self.address)
         try:
             ray.init(address=self.address, log_to_driver=False, namespace="tfrainbow",
-                     include_dashboard=False)
+                     include_dashboard=False, logging_level=logging.WARNING)
         except ConnectionError as error:
             raise UserError(f"No Ray cluster at {self.address} ({first_line(error)[:160]}): "
                             "start one with `ray start --head`, or fix --address.") from None
@@ -195,7 +198,7 @@ class RayLaunch:
         return None
 
     def _took(self, role: _Role, state: dict) -> Optional[str]:
-        replaced = role.pid is not None and state["pid"] != role.pid and not state["stopping"]
+        replaced = role.incarnation not in (None, state["incarnation"])
         if replaced and role.down_since is None:  # restarted between two polls
             self.log(f"[{role}] lost: {_lost_reason(self._ray, role.node_id)}; Ray "
                      "restarts it.")
@@ -206,15 +209,17 @@ class RayLaunch:
             self.log(f"[{role}] restarted by Ray on node {state['node_ip']} "
                      f"({state['node_id'][:8]}){after}.")
             role.down_since, role.said_waiting = None, False
-        role.pid, role.node_id = state["pid"], state["node_id"]
+        role.incarnation, role.node_id = state["incarnation"], state["node_id"]
         self._print(role, state)
         if role is self.server:
             self._follow_server(state)
+        elif role.rejoin is not None:
+            if self._ray.wait([role.rejoin], timeout=0)[0]:
+                role.rejoin = None  # its restart is done: later polls show the new address
         elif (state["reverb_address"] and self.server_address
               and state["reverb_address"] != self.server_address and not state["stopping"]):
             self.log(f"[{role}] restarting to join the server at {self.server_address}.")
-            role.handle.restart.remote(self.stop_timeout_s)
-            role.pid = None  # a new child, not a restart by Ray
+            role.rejoin = role.handle.restart.remote(self.stop_timeout_s)
         if state["returncode"] is None or state["stopping"]:
             return None
         role.finished = state
@@ -222,8 +227,7 @@ class RayLaunch:
             if role is not self.learner:
                 self.log(f"[{role}] finished (its max_env_steps).")
             return None
-        last = next((line for line in reversed(state["lines"]) if line.strip()), "")
-        return f"the {role} exited with status {state['returncode']}: {last.strip()}"
+        return f"the {role} exited with status {state['returncode']}: {role.last_line}"
 
     def _follow_server(self, state: dict):
         address = f"{state['node_ip']}:{self.port}"
@@ -270,6 +274,7 @@ class RayLaunch:
         for line in state["lines"]:
             if line.strip():
                 self.log(f"[{role}] {line}")
+                role.last_line = line.strip()
         if state["results"] is not None and role is not self.learner:
             self.log(f"[{role}] exited: {json.dumps(state['results'])}")
 

@@ -62,6 +62,7 @@ class RoleProcess:
         context = ray.get_runtime_context()
         self.node_id = context.get_node_id()
         self.node_ip = ray.util.get_node_ip_address()
+        self.incarnation = os.urandom(8).hex()  # a new one each time Ray (re)creates this
         self.lines = collections.deque()
         self.output = collections.deque(maxlen=OUTPUT_KEPT)  # for the final JSON report
         self.returncode, self.stopping, self.reverb_address = None, False, None
@@ -111,7 +112,7 @@ class RoleProcess:
                 self.lines.extendleft(reversed(lines[start:]))
             if not done or results is not None:
                 lines = lines[:start]
-        return {"lines": lines, "returncode": self.returncode, "pid": self.child.pid,
+        return {"lines": lines, "returncode": self.returncode, "incarnation": self.incarnation,
                 "node_id": self.node_id, "node_ip": self.node_ip,
                 "reverb_address": self.reverb_address, "stopping": self.stopping,
                 "results": results}
