@@ -1,4 +1,4 @@
-"""Launches a split run on a Ray cluster: server, actors and learner placed and restarted by Ray.
+"""Launches a split run on a Ray cluster: one Reverb server, N actors and one learner, placed
 
 The command lives in tfrainbow/cli/launch_ray.py (installed as tfrainbow-launch-ray).
 """

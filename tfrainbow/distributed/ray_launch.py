@@ -113,7 +113,8 @@ class RayLaunch:
                             "start one with `ray start --head`, or fix --address.") from None
         return ray
 
-    def _place(self, ray):
+    def _place(self):
+        ray = self._ray
         resources = ray.cluster_resources()
         gpus = self.learner_gpus
         if gpus is None:
@@ -154,19 +155,20 @@ class RayLaunch:
         """Runs until the learner finishes (or `stop`, or a role fails); returns the
         learner's results with the restarts Ray made."""
         stop = stop or threading.Event()
-        ray = self._ray = self._connect()
+        self._ray = self._connect()
         failure = None
         try:
-            self._place(ray)
+            self._place()
             while not stop.is_set() and self.learner.finished is None and failure is None:
-                failure = self._poll_all(ray)
+                failure = self._poll_all()
         finally:
-            results = self._shut_down(ray)
+            results = self._shut_down()
         if failure is not None:
             raise RoleFailedError(failure)
         return results
 
-    def _poll_all(self, ray) -> Optional[str]:
+    def _poll_all(self) -> Optional[str]:
+        ray = self._ray
         for role in self.roles:
             if role.poll is None and role.finished is None:
                 role.poll = role.handle.poll.remote()
@@ -182,7 +184,7 @@ class RayLaunch:
             except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError):
                 if role.down_since is None:
                     role.down_since = time.monotonic()
-                    self.log(f"[{role}] lost: {_lost_reason(ray, role.node_id)}; Ray "
+                    self.log(f"[{role}] lost: {_lost_reason(self._ray, role.node_id)}; Ray "
                              "restarts it.")
                 continue
             failure = self._took(role, state)
@@ -238,7 +240,7 @@ class RayLaunch:
             self.server_address = address
 
     # -- ending ----------------------------------------------------------------------
-    def _shut_down(self, ray) -> dict:
+    def _shut_down(self) -> dict:
         """The learner first (it checkpoints), then the actors, then the server (it
         checkpoints its tables); the learner's results."""
         roles = getattr(self, "roles", [])
@@ -246,19 +248,20 @@ class RayLaunch:
             self.log("[launch] the learner finished: stopping the actors, then the server.")
         for group in ([r for r in roles if r is self.learner],
                       [r for r in roles if r in self.actors], [self.server] if roles else []):
-            self._stop(ray, group)
+            self._stop(group)
         results = dict((self.learner.finished or {}).get("results") or {}) if roles else {}
         results["ray_restarts"] = {r.name: r.restarts for r in roles if r.restarts}
         for role in roles:
-            ray.kill(role.handle, no_restart=True)
-        ray.shutdown()
+            self._ray.kill(role.handle, no_restart=True)
+        self._ray.shutdown()
         return results
 
     def learner_finished_cleanly(self) -> bool:
         learner = getattr(self, "learner", None)
         return bool(learner and learner.finished and learner.finished["returncode"] == 0)
 
-    def _stop(self, ray, group: List[_Role]):
+    def _stop(self, group: List[_Role]):
+        ray = self._ray
         running = [r for r in group if r.finished is None]
         refs = [r.handle.stop.remote(self.stop_timeout_s) for r in running]
         for role, ref in zip(running, refs):
