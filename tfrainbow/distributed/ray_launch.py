@@ -244,7 +244,7 @@ class RayLaunch:
         """The learner first (it checkpoints), then the actors, then the server (it
         checkpoints its tables); the learner's results."""
         roles = getattr(self, "roles", [])
-        if self.learner_finished_cleanly():
+        if self._learner_finished_cleanly():
             self.log("[launch] the learner finished: stopping the actors, then the server.")
         for group in ([r for r in roles if r is self.learner],
                       [r for r in roles if r in self.actors], [self.server] if roles else []):
@@ -256,7 +256,7 @@ class RayLaunch:
         self._ray.shutdown()
         return results
 
-    def learner_finished_cleanly(self) -> bool:
+    def _learner_finished_cleanly(self) -> bool:
         learner = getattr(self, "learner", None)
         return bool(learner and learner.finished and learner.finished["returncode"] == 0)
 
