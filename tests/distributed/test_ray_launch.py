@@ -20,6 +20,7 @@ from tests.binaries.split_run import ENV, REPO, SPLIT_BINDINGS, free_port  # noq
 # Each role needs a node that offers its custom resource, so the test knows where each runs.
 ROLES = ['--server_resources={"server": 1}', '--learner_resources={"learner": 1}',
          '--actor_resources={"actors": 1}']
+LEARNER_LINE = r"\[learner\] learner: ([\d,]+) updates"
 LEARNS = SPLIT_BINDINGS + [  # the one-process learning test's sizes (tests/runtime)
     "MLPEncoder.hidden_units = (64,)", "RainbowNetwork.hidden_units = (64,)",
     "ReplayConfig.min_size = 500", "ReplayConfig.batch_size = 32",
@@ -66,6 +67,23 @@ class Launch:
                                      f"{pattern!r}:\n{self.text()[-4000:]}")
             time.sleep(0.5)
         raise AssertionError(f"no {pattern!r} within {timeout} s:\n{self.text()[-4000:]}")
+
+    def learner_beyond(self, count: int, after: int, timeout=120.0) -> re.Match:
+        """The first learner progress line past offset `after` with more than `count`
+        updates."""
+        match = self.wait_for(LEARNER_LINE, timeout, after)
+        while updates(match) <= count:
+            match = self.wait_for(LEARNER_LINE, timeout, match.end())
+        return match
+
+    def resumes_and_trains(self, after: int, clock: "Clock") -> re.Match:
+        """The learner's resume line past `after`, once it has trained past that update."""
+        resumed = self.wait_for(r"\[learner\] learner: resuming .* at update ([\d,]+)", 180,
+                                after)
+        clock.mark("the learner resumed from its checkpoint")
+        self.learner_beyond(updates(resumed), resumed.end())
+        clock.mark("training")
+        return resumed
 
     def results(self, timeout=300.0) -> dict:
         try:
@@ -120,14 +138,11 @@ def test_rainbow_survives_losing_the_actors_node_then_the_learners_and_learns(cl
         back = launch.wait_for(r"\[actor 1\] restarted by Ray on node .* after ([\d.]+) s",
                                120, lost)
         clock.mark("restarted")
-        at_back = updates(list(re.finditer(r"\[learner\] learner: ([\d,]+) updates",
-                                           launch.text()[:back.end()]))[-1])
+        at_back = updates(list(re.finditer(LEARNER_LINE, launch.text()[:back.end()]))[-1])
         # The actors act again, and the learner trains on what they write.
         launch.wait_for(r"\[actor 1\] actor 1: [\d,]+ env steps", 120, back.end())
         clock.mark("acting")
-        more = launch.wait_for(rf"\[learner\] learner: ([\d,]+) updates", 120, back.end())
-        while updates(more) <= at_back + 100:
-            more = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120, more.end())
+        launch.learner_beyond(at_back + 100, back.end())
         clock.mark("the learner 100 updates further")
         clock.report()
 
@@ -137,14 +152,7 @@ def test_rainbow_survives_losing_the_actors_node_then_the_learners_and_learns(cl
         clock.mark("lost")
         launch.wait_for(r"\[learner\] restarted by Ray on node .* after [\d.]+ s", 120, lost)
         clock.mark("restarted")
-        resumed = launch.wait_for(r"\[learner\] learner: resuming .* at update ([\d,]+)", 180,
-                                  lost)
-        clock.mark("resumed from its checkpoint")
-        trained = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120, resumed.end())
-        while updates(trained) <= updates(resumed):
-            trained = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120,
-                                      trained.end())
-        clock.mark("training")
+        resumed = launch.resumes_and_trains(lost, clock)
         clock.report()
         assert updates(resumed) >= 200  # its checkpoint survived the node (one filesystem)
         results = launch.results(timeout=420)
@@ -221,14 +229,7 @@ def test_impala_survives_a_killed_actor_and_its_servers_node_and_learns(cluster,
         for role in ("learner", "actor 0", "actor 1"):
             launch.wait_for(rf"\[{role}\] restarting to join the server at 127\.0\.0\.3", 60,
                             lost)
-        resumed = launch.wait_for(r"\[learner\] learner: resuming .* at update ([\d,]+)", 180,
-                                  lost)
-        clock.mark("the learner resumed")
-        trained = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120, resumed.end())
-        while updates(trained) <= updates(resumed):
-            trained = launch.wait_for(r"\[learner\] learner: ([\d,]+) updates", 120,
-                                      trained.end())
-        clock.mark("training")
+        resumed = launch.resumes_and_trains(lost, clock)
         clock.report()
         results = launch.results(timeout=420)
     finally:
