@@ -9,7 +9,7 @@ import time
 import pytest
 import tensorflow as tf
 
-from tfrainbow.runtime.run_utils import install_stop_signals
+from tfrainbow.system.signals import install_stop_signals
 from tfrainbow.runtime.stop_waker import StopWaker
 
 

@@ -23,7 +23,7 @@ def main(argv):
     import threading
 
     from tfrainbow.distributed.actor import RemoteActor
-    from tfrainbow.runtime.run_utils import install_stop_signals
+    from tfrainbow.system.signals import install_stop_signals
 
     FLAGS = common.FLAGS
     common.parse_gin()

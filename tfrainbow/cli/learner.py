@@ -21,7 +21,7 @@ def main(argv):
     import threading
 
     from tfrainbow.distributed.learner import RemoteLearner
-    from tfrainbow.runtime.run_utils import install_stop_signals
+    from tfrainbow.system.signals import install_stop_signals
 
     FLAGS = common.FLAGS
     common.parse_gin()

@@ -46,7 +46,7 @@ def main(argv):
     common.use_devices(cpu_only=True)
     import threading
 
-    from tfrainbow.runtime.run_utils import install_stop_signals
+    from tfrainbow.system.signals import install_stop_signals
     from tfrainbow.distributed.server import ReverbService
 
     if EARLY_ERROR is not None:
@@ -71,5 +71,5 @@ def run():
     common.run(main, __doc__, required=("root_dir",), before_threads=isolate)
 
 
-if __name__ == "__main__":  # python -m tfrainbow.cli.reverb_server (how the Ray launcher starts it)
+if __name__ == "__main__":  # python -m tfrainbow.cli.reverb_server (the Ray launcher's way)
     run()

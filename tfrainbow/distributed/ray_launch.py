@@ -109,8 +109,7 @@ class RayLaunch:
             ray.init(address=self.address, log_to_driver=False, namespace="tfrainbow",
                      include_dashboard=False, logging_level=logging.WARNING)
         except ConnectionError as error:
-            raise UserError(f"No Ray cluster at {self.address} ({first_line(error)[:160]}): "
-                            "start one with `ray start --head`, or fix --address.") from None
+            raise _no_cluster(self.address, first_line(error)[:160]) from None
         return ray
 
     def _place(self):
@@ -292,8 +291,12 @@ def _check_reachable(address: Optional[str], timeout_s: float = 10.0):
         with socket.create_connection((host, int(port)), timeout=timeout_s):
             return
     except (OSError, ValueError) as error:
-        raise UserError(f"No Ray cluster at {address} ({error}): start one with "
-                        "`ray start --head`, or fix --address.") from None
+        raise _no_cluster(address, error) from None
+
+
+def _no_cluster(address: Optional[str], why) -> UserError:
+    return UserError(f"No Ray cluster at {address} ({why}): start one with `ray start --head`, "
+                     "or fix --address.")
 
 
 def _node_path(gin_file: str) -> str:

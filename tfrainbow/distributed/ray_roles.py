@@ -50,12 +50,13 @@ class RoleProcess:
       role: 'server', 'learner' or 'actor'.
       args: the command's flags.
       server: the Ray name of the server's RoleProcess, for the learner and actors: each
-        start asks it for the server's address (Ray's address of the server's node and its port), so a
-        role restarted after the server moved to another node joins it where it is now.
+        start asks it for the server's address (Ray's address of the server's node and its
+        port), so a role restarted after the server moved to another node joins it there.
       port: the server's port (the server role only).
     """
 
-    def __init__(self, role: str, args: List[str], server: Optional[str] = None, port: Optional[int] = None):
+    def __init__(self, role: str, args: List[str], server: Optional[str] = None,
+                 port: Optional[int] = None):
         import ray
 
         self.role, self.args, self.server, self.port = role, list(args), server, port
@@ -83,7 +84,8 @@ class RoleProcess:
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, text=True, env=env,
                                       preexec_fn=_die_with_parent)
-        threading.Thread(target=self._forward, args=(self.child,), daemon=True).start()
+        self._reader = threading.Thread(target=self._forward, args=(self.child,), daemon=True)
+        self._reader.start()
 
     def _forward(self, child):
         for line in child.stdout:
@@ -128,10 +130,7 @@ class RoleProcess:
             except subprocess.TimeoutExpired:
                 self.child.kill()
                 self.child.wait(30)
-        for _ in range(100):  # the reader thread takes the last lines and the status
-            if self.returncode is not None:
-                break
-            threading.Event().wait(0.05)
+        self._reader.join(5)  # it takes the last lines and the status
         return self.poll()
 
     def restart(self, timeout_s: float = 120.0) -> dict:

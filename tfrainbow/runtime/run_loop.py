@@ -29,10 +29,11 @@ from tfrainbow.replay.weights import NonFiniteWeights, all_finite
 from tfrainbow.replay.writers import WriterStopped
 from tfrainbow.runtime.episode_log import EpisodeLog
 from tfrainbow.runtime.run_evaluation import RunEvaluation
-from tfrainbow.runtime.run_utils import (install_stop_signals, optimizer_settings,
-                                         restore_latest, restore_optimizer_settings,
-                                         writable_root_dir, write_results)
+from tfrainbow.runtime.run_utils import (optimizer_settings, restore_latest,
+                                         restore_optimizer_settings, writable_root_dir,
+                                         write_results)
 from tfrainbow.runtime.triggers import IntervalTrigger, TimeTrigger
+from tfrainbow.system.signals import install_stop_signals
 from tfrainbow.system.run_lock import RunDirLock
 
 

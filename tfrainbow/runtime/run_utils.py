@@ -1,5 +1,5 @@
 """Pieces both training runs share: the run directory, the Reverb connection, counters
-that a resumed run continues from, and graceful stop signals."""
+that a resumed run continues from (graceful stop signals: tfrainbow/system/signals.py)."""
 import json
 import os
 from typing import Optional
@@ -7,7 +7,6 @@ from typing import Optional
 import reverb
 import tensorflow as tf
 
-from tfrainbow.system.signals import install_stop_signals  # noqa: F401  (its old home)
 from tfrainbow.errors import (CheckpointMismatchError, ConfigError, ReverbUnavailableError,
                               RootDirError, first_line)
 
