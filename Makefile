@@ -45,9 +45,23 @@ demo: install
 	$(PY) -m binaries.plot --output=$(DEMO_DIR)/returns.png $(DEMO_DIR)
 	@$(PY) -m binaries.summary --root_dir=$(DEMO_DIR)
 
+# The same-work peer: Dopamine's JAX full Rainbow in its own environment (dopamine-rl 4.1.2
+# needs TensorFlow >= 2.18 through tf-keras, which cannot share .venv's 2.15). Its train step
+# needs jax, flax and optax; its atari_lib's baselines, legacy gym and OpenCV imports get empty
+# stand-ins (benchmarks/peers/dopamine_rainbow.py). Versions: those measured in issue 20.
+DOPAMINE := runs/peers/dopamine
+$(DOPAMINE)/.installed: install
+	@[ -x $(DOPAMINE)/bin/python ] || $(PY) -m venv $(DOPAMINE)
+	$(DOPAMINE)/bin/python -m pip install --quiet --upgrade pip
+	$(DOPAMINE)/bin/python -m pip install --quiet --no-deps dopamine-rl==4.1.2
+	$(DOPAMINE)/bin/python -m pip install --quiet jax==0.4.30 jaxlib==0.4.30 flax==0.8.5 \
+	  optax==0.2.3 tensorflow-probability==0.24.0 tensorflow-cpu==2.18.1 tf-keras==2.18.0 "numpy<2" \
+	  gin-config absl-py gymnasium ale-py
+	@touch $@
+
 # Side-by-side speed (scripts, not tests). tf-agents 0.19 pins typing-extensions 4.5.0,
 # below what gymnasium 1.x and grpcio need, so it is installed without that pin.
-bench: install
+bench: install $(DOPAMINE)/.installed
 	$(PY) -m pip install --quiet --no-deps tf-agents==0.19.0
 	$(PY) -m pip install --quiet "gym==0.23.0" cloudpickle pygame
 	$(PY) benchmarks/learner_throughput.py --network=mlp --rounds=3 --steps=160 --out=runs/bench-learner-mlp.json

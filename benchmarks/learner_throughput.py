@@ -1,5 +1,9 @@
-"""Learner updates/s: tfrainbow's RainbowAgent against TF-Agents' CategoricalDqnAgent on the
-same network and batch, alternating rounds (A B A B ...) in one process; medians and ratios.
+"""Learner updates/s: tfrainbow's RainbowAgent against two peers on the same network and
+batch, alternating rounds (A B A B ...) in one run; medians and ratios. The same-work peer is
+Dopamine's JAX full Rainbow (noisy, dueling, C51, double Q), run in its own environment
+(runs/peers/dopamine, built by `make bench`) and driven round by round over a pipe
+(peer_process.py), on the Nature CNN only; TF-Agents' CategoricalDqnAgent runs in this
+process and does less work (no dueling, no noise, no double Q).
 
     pip install tf-agents==0.19.0   # the `bench` extra; see the note on typing-extensions
     python benchmarks/learner_throughput.py --network=mlp --rounds=5 --steps=200 --out=l.json
@@ -11,13 +15,17 @@ batch 32, Adam. Rows: ours with all six components, one update per call and
 --updates_per_call updates per call (the Learner's in-graph loop over a prefetched
 dataset); ours with each network component off; ours with the dueling streams sharing their
 hidden layer (Dopamine's layout); ours in bf16 mixed precision; ours with Keras' own Adam
-instead of FusedAdam (what the shipped configs use); the peer (C51 with n-step; no dueling,
-no noise, uniform replay weights), one update per call as TF-Agents runs it, with
-tf.keras.optimizers.Adam as TF-Agents' DQN examples build it, and with Keras' legacy Adam
-(the fused kernel FusedAdam runs). ours/peer is against the first, ours/fused against the
-second.
-MFLOP/update is TF's profiler count over one update's graph: it shows how much of a gap is
-extra arithmetic (noisy layers: two matmuls each; dueling: two streams) and how much speed.
+instead of FusedAdam (what the shipped configs use); TF-Agents' C51 (with n-step; uniform
+replay weights), one update per call as TF-Agents runs it, with tf.keras.optimizers.Adam as
+TF-Agents' DQN examples build it, and with Keras' legacy Adam (the fused kernel FusedAdam
+runs); Dopamine's full Rainbow on the Nature CNN with VALID padding (the same network as
+ours) and as shipped (flax's SAME padding: 7,744 features into the 512 layer, not 3,136).
+ours/c51, ours/fused and ours/dopamine are against the first, second and third.
+MFLOP/update is TF's profiler count over one update's graph (XLA's cost analysis for
+Dopamine's): it shows how much of a gap is extra arithmetic and how much speed; GFLOP/s is
+what a row achieves, "of matmul" that as a share of a plain 2048^2 float32 matmul measured in
+the same run (machine_limits.py, which also gives a convolution's and, on a CPU with native
+bf16, both in bf16).
 Last, TF's profiler splits one update's CPU time by kernel (benchmarks/kernel_time.py) for
 ours with all six and the peer, and prints the bound that ours' matmuls, convolutions and
 optimizer alone set on ours/peer.
@@ -25,13 +33,21 @@ optimizer alone set on ours/peer.
 import argparse
 import json
 import os
+import pathlib
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Run as a script, this file's folder comes first on sys.path, where benchmarks/minatar.py
+# would hide the minatar package: the repository root instead.
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 from tfrainbow.system import quiet  # noqa: E402
 
-quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
+if __name__ == "__main__":  # as a script (a test importing it keeps its own stderr)
+    quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -47,7 +63,10 @@ from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: 
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
 from tfrainbow.runtime.learners import Learner  # noqa: E402
 
-import kernel_time  # noqa: E402  (benchmarks/, beside this script)
+from benchmarks import kernel_time, machine_limits, peer_process  # noqa: E402
+from benchmarks.suite import machine as machine_name  # noqa: E402
+
+DOPAMINE_SAME_WORK = "peer: Dopamine JAX full Rainbow (VALID)"
 
 ATOMS, N_STEP = 51, 3
 SHAPES = {"mlp": ((4,), 2, np.float32), "cnn": ((84, 84, 4), 6, np.uint8)}
@@ -71,7 +90,7 @@ def ours(network, batch, updates_per_call=0, precision="float32", optimizer=Fuse
                              **network_kwargs)
         agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
                              specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
-                             optimizer(1e-4), n_step=N_STEP).initialize()
+                             optimizer(1e-4)).initialize()  # n-step: the batch's discounts
     rng = np.random.default_rng(0)
     data = specs.Transition(observations(network, rng, batch),
                             rng.integers(0, actions, batch), np.ones(batch, np.float32),
@@ -126,6 +145,24 @@ def peer(network, batch, optimizer=tf.keras.optimizers.Adam):
         lambda: train.get_concrete_function(experience).graph)
 
 
+def dopamine_peers(network, batch, python):
+    """Dopamine's full Rainbow in its own environment, on the Nature CNN only (its network is
+    Atari's): on the same network as ours (VALID padding) and as shipped (SAME)."""
+    if network != "cnn":
+        return {}
+    if not python:
+        print("Dopamine peer skipped: its environment is missing (make bench builds "
+              "runs/peers/dopamine).")
+        return {}
+    _, actions, _ = SHAPES[network]
+    common = [f"--batch={batch}", f"--actions={actions}", f"--atoms={ATOMS}",
+              f"--n_step={N_STEP}"]
+    return {DOPAMINE_SAME_WORK: peer_process.PeerProcess(
+                python, "dopamine_rainbow.py", common + ["--padding=VALID"]),
+            "peer: Dopamine as shipped (SAME: 7,744 features)": peer_process.PeerProcess(
+                python, "dopamine_rainbow.py", common + ["--padding=SAME"])}
+
+
 def float_ops(graph):
     """Floating-point operations in one update's graph, as TF's profiler counts them
     (matmuls, convolutions and their gradients; element-wise ops mostly uncounted)."""
@@ -143,6 +180,9 @@ def main():
     parser.add_argument("--network", choices=sorted(SHAPES), default="mlp")
     parser.add_argument("--updates_per_call", type=int, default=8)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--dopamine_python", default=peer_process.peer_python("dopamine"),
+                        help="the interpreter of Dopamine's environment (make bench builds "
+                             "runs/peers/dopamine); Nature CNN only")
     args = parser.parse_args()
     net, batch, k = args.network, args.batch, args.updates_per_call
     contenders = {"ours: all six": ours(net, batch),
@@ -163,40 +203,61 @@ def main():
             net, batch, optimizer=tf.keras.optimizers.legacy.Adam)
     except ImportError as error:
         print(f"peer skipped ({error}): pip install tf-agents==0.19.0")
+    remotes = dopamine_peers(net, batch, args.dopamine_python)
     for fn, *_ in contenders.values():  # trace and warm up
         for _ in range(3):
             fn().numpy()
-    rates = {name: [] for name in contenders}
-    for _ in range(args.rounds):
-        for name, (fn, per_call, _) in contenders.items():
-            calls = max(1, args.steps // per_call)
-            start = time.perf_counter()
-            for _ in range(calls):
-                loss = fn()
-            loss.numpy()
-            rates[name].append(calls * per_call / (time.perf_counter() - start))
+    rates = {name: [] for name in [*contenders, *remotes]}
+    try:
+        for _ in range(args.rounds):
+            for name, (fn, per_call, _) in contenders.items():
+                calls = max(1, args.steps // per_call)
+                start = time.perf_counter()
+                for _ in range(calls):
+                    loss = fn()
+                loss.numpy()
+                rates[name].append(calls * per_call / (time.perf_counter() - start))
+            for name, remote in remotes.items():
+                rates[name].append(remote.round(args.steps))
+    finally:
+        for remote in remotes.values():
+            remote.close()
     medians = {name: statistics.median(r) for name, r in rates.items()}
     flops = {name: float_ops(graph()) for name, (_, _, graph) in contenders.items()}
+    flops.update({name: remote.info.get("float_ops") for name, remote in remotes.items()})
     peer_rate = medians.get("peer: TF-Agents C51")
     fused_rate = medians.get("peer: TF-Agents C51, fused Adam")
+    dopamine_rate = medians.get(DOPAMINE_SAME_WORK)
+    machine = machine_limits.limits(bf16=cpu_has_bf16())
     print(f"{'MLP 512-512' if net == 'mlp' else 'Nature CNN + 512'}, batch {batch}, "
           f"{ATOMS} atoms, n-step {N_STEP}, float32 (unless bf16), device "
           f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
           f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates; bf16 rows: "
-          f"mixed_bfloat16, CPU native bf16 {'yes' if cpu_has_bf16() else 'no (emulated)'}")
-    print(f"{'':42s} {'updates/s':>9s} {'ours/peer':>9s} {'ours/fused':>10s} "
-          f"{'MFLOP/update':>12s} {'GFLOP/s':>8s}")
+          f"mixed_bfloat16, CPU native bf16 {'yes' if cpu_has_bf16() else 'no (emulated)'}; "
+          f"{machine_name()}")
+    print(f"This machine in the same run ({machine_limits.MATMUL}^2 matmul, 3x3x64 "
+          f"convolution on 42x42): {machine_limits.describe(machine)}")
+    print("Peers: TF-Agents C51 does less work (no dueling, no noise, no double Q, uniform "
+          "weights); Dopamine's JAX full Rainbow does the same work (noisy, dueling, C51, "
+          "double Q; one 512 layer shared by the streams, as 'shared hidden' here).")
+    print(f"{'':50s} {'updates/s':>9s} {'ours/c51':>8s} {'ours/fused':>10s} "
+          f"{'ours/dopamine':>13s} {'MFLOP/update':>12s} {'GFLOP/s':>8s} {'of matmul':>9s}")
     for name, value in medians.items():
         ours_row = not name.startswith("peer")
-        ratio = f"{value / peer_rate:9.2f}" if peer_rate and ours_row else " " * 9
-        fused = f"{value / fused_rate:10.2f}" if fused_rate and ours_row else " " * 10
-        print(f"{name:42s} {value:9.1f} {ratio} {fused} {flops[name] / 1e6:12.1f} "
-              f"{flops[name] * value / 1e9:8.1f}")
+        cols = [(peer_rate, 8), (fused_rate, 10), (dopamine_rate, 13)]
+        ratios = " ".join(f"{value / rate:{width}.2f}" if rate and ours_row else " " * width
+                          for rate, width in cols)
+        done = flops[name] * value / 1e9 if flops[name] else None
+        print(f"{name:50s} {value:9.1f} {ratios} "
+              + (f"{flops[name] / 1e6:12.1f} {done:8.1f} {done / machine['matmul']:9.0%}"
+                 if done else f"{'':12s} {'':8s} {'':9s}"))
     kernels = kernel_breakdown(contenders, args.steps, peer_rate)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"args": vars(args), "updates_per_s": medians,
-                       "float_ops_per_update": flops, "kernel_ms_per_update": kernels},
+                       "float_ops_per_update": flops, "kernel_ms_per_update": kernels,
+                       "machine_gflops": machine, "machine": machine_name(),
+                       "peers": {name: remote.info for name, remote in remotes.items()}},
                       f, indent=2)
 
 

@@ -3,9 +3,12 @@
     python benchmarks/pipeline_throughput.py --env_steps=4000 --impala_env_steps=150000 \
         --out=runs/pipeline.json
 
-Rainbow, CartPole (gin/rainbow/cartpole.gin: 128-unit MLP, batch 128, one update per env
-step): the one-process run end to end; the learner alone on a filled table (its ceiling);
-the actor alone writing to Reverb with no learner (the actor's ceiling).
+Rainbow, --rainbow=cartpole (gin/rainbow/cartpole.gin: 128-unit MLP, batch 128, one update
+per env step), minatar (gin/rainbow/minatar.gin on Breakout: one update per 4 env steps) or
+atari100k (gin/rainbow/atari100k.gin on Pong: Nature CNN, one update per agent step), with
+--rainbow_bindings on top: the one-process run end to end; the learner alone on a filled
+table (its ceiling); the actor alone writing to Reverb with no learner (the actor's
+ceiling, whose inverse is the collect policy's per-step cost with its env step and write).
 IMPALA, CartPole (gin/impala/cartpole.gin): learner-consumed env steps/s (updates x batch
 x unroll length, from the learner's first update once every actor has written an unroll
 to its last) with 1, 2 and 4 actor processes, against raw env steps/s of 2 processes
@@ -17,10 +20,17 @@ import json
 import multiprocessing
 import os
 import pathlib
+import sys
 import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Run as a script, this file's folder comes first on sys.path, where benchmarks/minatar.py
+# would hide the minatar package: the repository root instead.
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+from benchmarks import suite  # noqa: E402
 from tfrainbow.system import quiet  # noqa: E402
 
 quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
@@ -29,7 +39,7 @@ import numpy as np  # noqa: E402
 import reverb  # noqa: E402
 
 from tfrainbow import envs, specs  # noqa: E402
-from tfrainbow.replay import tables  # noqa: E402
+from tfrainbow.replay import tables, writers  # noqa: E402
 from tfrainbow import builders  # noqa: E402
 from tfrainbow.system import devices  # noqa: E402
 from tfrainbow.runtime.actor import Actor  # noqa: E402
@@ -39,16 +49,26 @@ from tfrainbow.runtime.train_rainbow import RainbowTrainer  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
+# --rainbow: (gin file, bindings for the measurement, what it runs).
+RAINBOW = {
+    "cartpole": ("gin/rainbow/cartpole.gin", ["ReplayConfig.min_size = 128"],
+                 "CartPole, MLP 128, batch 128, 1 update per env step"),
+    "minatar": ("gin/rainbow/minatar.gin", ["make_env.env_id = 'MinAtar/Breakout-v0'"],
+                "MinAtar Breakout, the MinAtar network, batch 32, 1 update per 4 env steps"),
+    "atari100k": ("gin/rainbow/atari100k.gin", ["make_env.env_id = 'ALE/Pong-v5'"],
+                  "Atari-100k Pong, Nature CNN, batch 32, 1 update per agent step")}
+
+
 def configure(gin_file, *bindings):
     gin.clear_config()
     gin.add_config_file_search_path(str(REPO))
     gin.parse_config_files_and_bindings([str(REPO / gin_file)], list(bindings))
 
 
-def rainbow_end_to_end(env_steps, updates_per_call):
-    configure("gin/rainbow/cartpole.gin", "ReplayConfig.min_size = 128",
-              f"ReplayConfig.updates_per_call = {updates_per_call}",
-              f"RainbowTrainer.max_env_steps = {env_steps}", "RainbowTrainer.target_return = None",
+def rainbow_end_to_end(config, env_steps, bindings):
+    gin_file, own, _ = RAINBOW[config]
+    configure(gin_file, *own, *bindings, f"RainbowTrainer.max_env_steps = {env_steps}",
+              "RainbowTrainer.target_return = None",
               "RainbowTrainer.eval_interval = 100000000", "RainbowTrainer.eval_episodes = 1",
               "RainbowTrainer.log_interval_s = 1000.0")
     with tempfile.TemporaryDirectory() as root:
@@ -61,42 +81,53 @@ def rainbow_end_to_end(env_steps, updates_per_call):
     # SavedModel export: its rate is printed beside).
     return {"env_steps_per_s": results["training_env_steps_per_s"],
             "updates_per_s": results["training_updates_per_s"],
-            "updates_per_s_whole_run": results["updates"] / seconds}
+            "updates_per_s_whole_run": results["updates"] / seconds,
+            "whole_run_s": seconds, "updates": results["updates"]}
 
 
 def _loose_table(observation_spec, replay):
     """The replay table without the ratio limiter: neither side ever waits."""
-    signature = tables.signature_of(specs.transition_spec(observation_spec))
+    signature = tables.signature_of(specs.transition_spec(
+        writers.stored_observation_spec(observation_spec, replay.frame_stack)))
     return reverb.Table(builders.REPLAY_TABLE, reverb.selectors.Prioritized(0.5),
                         reverb.selectors.Fifo(), replay.max_size,
                         reverb.rate_limiters.MinSize(1), signature=signature)
 
 
-def rainbow_parts(env_steps, updates, updates_per_call):
-    configure("gin/rainbow/cartpole.gin", f"ReplayConfig.updates_per_call = {updates_per_call}")
-    env = envs.make_vector_env(1)
+def rainbow_parts(config, env_steps, updates, bindings):
+    gin_file, own, _ = RAINBOW[config]
+    configure(gin_file, *own, *bindings)
+    replay = builders.ReplayConfig()
+    env = envs.make_vector_env(replay.envs_per_actor)
     env_specs = specs.specs_from_env(env)
     agent = builders.build_rainbow_agent(env_specs)
-    replay = builders.ReplayConfig()
     server = reverb.Server([_loose_table(env_specs.observation_spec, replay)], port=None)
     address = f"localhost:{server.port}"
     client = reverb.Client(address)
-    writer = replay.writer(client, agent, lambda: 1.0, lambda: False)
-    actor = Actor(env, agent.collect_policy, [writer])
+    env_writers = [replay.writer(client, lambda: 1.0, lambda: False)
+                   for _ in range(env.num_envs)]
+    limit = [min(200, env_steps)]  # first the policy's tracing (and XLA compile), untimed
+    actor = Actor(env, agent.collect_policy, env_writers, lambda: actor.env_steps >= limit[0])
+    actor.run()
+    limit[0] += env_steps
     start = time.monotonic()
-    actor.run(lambda: False, env_steps)  # the actor alone: act and write, nobody samples
+    actor.run()  # the actor alone: act and write, nobody samples
     actor_rate = env_steps / (time.monotonic() - start)
     learner = replay.learner(agent, address)
     for _ in range(5):
         learner.step()  # trace
+    updates_per_call = replay.updates_per_call
     calls = max(1, updates // updates_per_call)
     start = time.monotonic()
     for _ in range(calls):
         learner.step()
     learner_rate = calls * updates_per_call / (time.monotonic() - start)
-    writer.close()
+    for writer in env_writers:
+        writer.close()
     server.stop()
-    return {"actor_alone_env_steps_per_s": actor_rate, "learner_alone_updates_per_s": learner_rate}
+    return {"actor_alone_env_steps_per_s": actor_rate, "learner_alone_updates_per_s": learner_rate,
+            "updates_per_call": updates_per_call,
+            "updates_per_env_step": replay.updates_per_transition}
 
 
 def impala(num_actors, env_steps):
@@ -147,25 +178,31 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env_steps", type=int, default=4000)
     parser.add_argument("--updates", type=int, default=2000)
-    parser.add_argument("--updates_per_call", type=int, default=4,
-                        help="Rainbow updates per compiled call (cartpole.gin ships 4)")
+    parser.add_argument("--rainbow", choices=sorted(RAINBOW), default="cartpole")
+    parser.add_argument("--rainbow_bindings", action="append", default=[],
+                        help="gin bindings on top, e.g. 'ReplayConfig.envs_per_actor = 4'")
+    parser.add_argument("--full_run_env_steps", type=int, default=0,
+                        help="extrapolate a run of this many env steps from the rates")
     parser.add_argument("--impala_env_steps", type=int, default=150_000)
     parser.add_argument("--impala_actors", default="1,2,4",
                         help="actor counts to run; empty: Rainbow only")
     parser.add_argument("--raw_seconds", type=float, default=20.0)
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    k = args.updates_per_call
+    config, bindings = args.rainbow, args.rainbow_bindings
     rows = {}
     # Parts, end to end, parts: the end-to-end run is held against the mean of the parts
     # measured either side of it (the machine's speed drifts by the minute).
-    before = rainbow_parts(args.env_steps, args.updates, k)
-    rows.update({f"end_to_end_{name}": value
-                 for name, value in rainbow_end_to_end(args.env_steps, k).items()})
-    after = rainbow_parts(args.env_steps, args.updates, k)
+    before = rainbow_parts(config, args.env_steps, args.updates, bindings)
+    rows.update({f"end_to_end_{name}": value for name, value in
+                 rainbow_end_to_end(config, args.env_steps, bindings).items()})
+    after = rainbow_parts(config, args.env_steps, args.updates, bindings)
     for name in before:
-        rows[name] = (before[name] + after[name]) / 2
-        rows[f"{name}_before_after"] = [before[name], after[name]]
+        if name.endswith("_per_s"):  # rates: the mean of the two; the rest is the config's
+            rows[name] = (before[name] + after[name]) / 2
+            rows[f"{name}_before_after"] = [before[name], after[name]]
+        else:
+            rows[name] = before[name]
     actor_counts = [int(a) for a in args.impala_actors.split(",") if a.strip()]
     # Raw, pipeline, raw, pipeline, ..., raw: each pipeline run is held against the mean of
     # the raw runs either side of it (the machine's speed drifts by the minute).
@@ -178,11 +215,14 @@ def main():
         rows[f"impala_{n}_actors_raw_env_steps_per_s"] = (raws[-2] + raws[-1]) / 2
     rows["impala_raw_env_steps_per_s_2_processes"] = raws
 
-    print(f"\nRainbow, CartPole, gin/rainbow/cartpole.gin (MLP 128, batch 128, 1 update per "
-          f"env step), {k} update(s) per call, {os.cpu_count()} cores, CPU")
+    k = rows["updates_per_call"]
+    print(f"\nRainbow, {RAINBOW[config][2]} ({RAINBOW[config][0]}"
+          + "".join(f"; {b}" for b in bindings) + f"), {k} update(s) per call, "
+          f"{suite.machine()}, CPU")
     learner_alone = rows["learner_alone_updates_per_s"]
-    print(f"  actor alone          {rows['actor_alone_env_steps_per_s']:9.1f} env steps/s "
-          f"(mean of before and after the end-to-end run)")
+    actor = rows["actor_alone_env_steps_per_s"]
+    print(f"  actor alone          {actor:9.1f} env steps/s = {1000 / actor:.2f} ms per env "
+          f"step with its policy call and write (mean of before and after the end-to-end run)")
     print(f"  learner alone        {learner_alone:9.1f} updates/s (likewise: "
           f"{rows['learner_alone_updates_per_s_before_after'][0]:.1f} and "
           f"{rows['learner_alone_updates_per_s_before_after'][1]:.1f})")
@@ -191,6 +231,15 @@ def main():
           f"{rows['end_to_end_updates_per_s'] / learner_alone:.0%} of the learner alone "
           f"(first update to last; whole run with start-up and export: "
           f"{rows['end_to_end_updates_per_s_whole_run']:.1f} updates/s)")
+    per_step = rows["updates_per_env_step"]
+    if args.full_run_env_steps:  # a budget's wall-clock from these rates, said as such
+        warm = builders.ReplayConfig().min_size
+        seconds = (warm / actor + (args.full_run_env_steps - warm) * per_step
+                   / rows["end_to_end_updates_per_s"])
+        print(f"  {args.full_run_env_steps:,} env steps extrapolated from these rates: "
+              f"{seconds / 60:.1f} min ({warm:,}-step warm-up at the actor's rate, the rest at "
+              f"the end-to-end rate; tracing and the final evaluation not included)")
+        rows["full_run_extrapolated_s"] = seconds
     if actor_counts:  # --impala_actors= (empty): Rainbow only
         print("IMPALA, CartPole, gin/impala/cartpole.gin (8 envs per actor, unrolls of 20, "
               "batches of 32)")
