@@ -33,7 +33,8 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import suite  # noqa: E402
 from tfrainbow.system import quiet  # noqa: E402
 
-quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
+if __name__ == "__main__":  # as a script (a test importing it keeps its own stderr)
+    quiet.filter_reverb_info()  # Reverb's and XLA's INFO lines; warnings and errors pass
 import gin  # noqa: E402
 import numpy as np  # noqa: E402
 import reverb  # noqa: E402

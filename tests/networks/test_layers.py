@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from tfrainbow.networks.layers import CategoricalHead, DuelingHead, NoisyDense
+from tfrainbow.networks.precision import precision_scope
 
 
 def f(x):  # Fortunato et al. 2018: f(x) = sgn(x) sqrt(|x|)
@@ -182,3 +183,42 @@ def test_the_learner_batch_takes_the_kernel_form_and_actors_the_factorised_one(m
     layer(tf.zeros([1, 3]), training=True)
     layer(tf.zeros([32, 3]), training=False)
     assert forms == ["kernel", "factorised", "mean"]
+
+
+def test_mixed_bfloat16_kernel_form_builds_the_kernel_in_float32():
+    """Under mixed_bfloat16 the learner's kernel form builds W = mu + sigma * eps_in eps_out^T
+    in float32 and casts it once: outputs are bf16, equal to float32's to bf16 precision, and
+    the weights' gradients are float32 and equal to the float32 layer's to bf16 precision."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 6)).astype(np.float32)
+    values = [rng.normal(size=shape).astype(np.float32) for shape in ((6, 5), (6, 5), 5, 5)]
+    eps_in, eps_out = (tf.constant(rng.normal(size=n).astype(np.float32)) for n in (6, 5))
+    results = {}
+    for precision in ("float32", "mixed_bfloat16"):
+        with precision_scope(precision):
+            layer = NoisyDense(5, sigma0=0.5)
+            layer.build([None, 6])
+        for w, v in zip(layer.weights, values):  # kernel mu, sigma, bias mu, sigma
+            w.assign(v)
+        with tf.GradientTape() as tape:
+            y = layer.noisy_outputs(tf.cast(x, layer.compute_dtype), eps_in, eps_out, "kernel")
+            loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
+        grads = tape.gradient(loss, layer.trainable_weights)
+        assert y.dtype == tf.as_dtype(layer.compute_dtype)
+        assert all(g.dtype == tf.float32 for g in grads)
+        results[precision] = (tf.cast(y, tf.float32).numpy(), [g.numpy() for g in grads])
+    # The [p, q] element-wise ops of the bf16 layer's graph are float32 ones; only the Cast
+    # of the finished kernel yields a bf16 [p, q] tensor.
+    graph = tf.function(lambda: layer.noisy_outputs(
+        tf.cast(x, tf.bfloat16), eps_in, eps_out, "kernel")).get_concrete_function().graph
+    pq = [(op.type, op.outputs[0].dtype) for op in graph.get_operations()
+          if op.outputs and op.outputs[0].shape.as_list() == [6, 5]]
+    assert ("AddV2", tf.float32) in pq and ("Mul", tf.float32) in pq
+    assert [t for t, dtype in pq if dtype == tf.bfloat16] == ["Cast"]
+    (y32, g32), (y16, g16) = results["float32"], results["mixed_bfloat16"]
+    w = values[0] + values[1] * np.outer(eps_in.numpy(), eps_out.numpy())
+    np.testing.assert_allclose(y32, x @ w + values[2] + values[3] * eps_out.numpy(), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(y16, y32, rtol=3e-2, atol=3e-2 * np.abs(y32).max())
+    for a, b in zip(g16, g32):
+        np.testing.assert_allclose(a, b, rtol=6e-2, atol=6e-2 * np.abs(b).max())

@@ -10,6 +10,7 @@ from typing import Sequence
 import tensorflow as tf
 
 from tfrainbow.errors import ConfigError
+from tfrainbow.networks.precision import float32_variable
 
 
 def _scale_noise(x):
@@ -64,7 +65,11 @@ class NoisyDense(tf.keras.layers.Layer):
         batch = inputs.shape[0]
         form = ("kernel" if batch is not None and batch >= self.KERNEL_FORM_MIN_BATCH
                 else "factorised")
-        eps_in, eps_out = self.sample_noise(inputs.dtype)  # [p], [q]
+        # The kernel form's p x q element-wise work is done in the weights' float32 and cast
+        # once: under mixed_bfloat16 TF's CPU element-wise kernels on bf16 are slower than
+        # on float32 (benchmarks/README.md); its noise is drawn in float32 too.
+        noise_dtype = self.kernel_mu.dtype if form == "kernel" else inputs.dtype
+        eps_in, eps_out = self.sample_noise(noise_dtype)  # [p], [q]
         return self.activation(self.noisy_outputs(inputs, eps_in, eps_out, form))
 
     def noisy_outputs(self, inputs, eps_in, eps_out, form: str):
@@ -72,14 +77,20 @@ class NoisyDense(tf.keras.layers.Layer):
         eps_out [q]) computed in `form`: 'kernel' builds W = mu + sigma * eps_in eps_out^T,
         'factorised' adds ((x * eps_in) sigma) * eps_out to x mu (the same value, no [p, q]
         noise), 'mean' uses mu alone (no noise)."""
+        if form == "kernel":  # in the weights' own dtype (float32 under mixed precision)
+            mu, sigma = (float32_variable(v) for v in (self.kernel_mu, self.kernel_sigma))
+            eps_in, eps_out = (tf.cast(e, mu.dtype) for e in (eps_in, eps_out))
+            kernel = mu + sigma * (eps_in[:, None] * eps_out[None, :])  # [p, q]
+            outputs = tf.matmul(inputs, tf.cast(kernel, inputs.dtype))
+            if self.use_bias:
+                bias_mu, bias_sigma = (float32_variable(v)
+                                       for v in (self.bias_mu, self.bias_sigma))
+                outputs = outputs + tf.cast(bias_mu + bias_sigma * eps_out, inputs.dtype)
+            return outputs
         kernel_mu = tf.cast(self.kernel_mu, inputs.dtype)
         bias = tf.cast(self.bias_mu, inputs.dtype) if self.use_bias else None
         if form == "mean":
             outputs = tf.matmul(inputs, kernel_mu)
-        elif form == "kernel":
-            kernel_sigma = tf.cast(self.kernel_sigma, inputs.dtype)
-            kernel = kernel_mu + kernel_sigma * (eps_in[:, None] * eps_out[None, :])  # [p, q]
-            outputs = tf.matmul(inputs, kernel)
         else:
             kernel_sigma = tf.cast(self.kernel_sigma, inputs.dtype)
             outputs = (tf.matmul(inputs, kernel_mu)
