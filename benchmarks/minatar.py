@@ -140,8 +140,9 @@ def main():
     runs = {**suite.finished_in(runs_dir, GAMES, args.frames), **runs}
     games = [g for g in GAMES if any(game == g for game, _ in runs)]
     num_windows = -(-args.frames // args.window)
-    report = {"agent": agent, "config": gin_file, "frames": args.frames,
-              "window": args.window, "machine": suite.machine(), "games": {}}
+    report = {"agent": agent, "config": gin_file, "gin_bindings": args.gin_bindings,
+              "frames": args.frames, "window": args.window, "machine": suite.machine(),
+              "games": {}}
     print(f"\nMinAtar, {agent}, {args.frames:,} frames, mean training return per "
           f"{args.window:,}-frame window ({report['machine']})")
     for game in games:
