@@ -68,7 +68,9 @@ def configure(gin_file, *bindings):
 
 def rainbow_end_to_end(config, env_steps, bindings):
     gin_file, own, _ = RAINBOW[config]
-    configure(gin_file, *own, *bindings, f"RainbowTrainer.max_env_steps = {env_steps}",
+    configure(gin_file, *own, *bindings)
+    warm = builders.ReplayConfig().min_size  # env_steps of training after the warm-up
+    configure(gin_file, *own, *bindings, f"RainbowTrainer.max_env_steps = {warm + env_steps}",
               "RainbowTrainer.target_return = None",
               "RainbowTrainer.eval_interval = 100000000", "RainbowTrainer.eval_episodes = 1",
               "RainbowTrainer.log_interval_s = 1000.0")
@@ -177,7 +179,9 @@ def raw_env_steps_per_s(processes, num_envs, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env_steps", type=int, default=4000)
+    parser.add_argument("--env_steps", type=int, default=4000,
+                        help="env steps of the actor alone, and of the end-to-end run after "
+                             "its replay warm-up")
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--rainbow", choices=sorted(RAINBOW), default="cartpole")
     parser.add_argument("--rainbow_bindings", action="append", default=[],
