@@ -130,7 +130,7 @@ def rainbow_parts(config, env_steps, updates, bindings):
     server.stop()
     return {"actor_alone_env_steps_per_s": actor_rate, "learner_alone_updates_per_s": learner_rate,
             "updates_per_call": updates_per_call,
-            "updates_per_env_step": replay.updates_per_transition}
+            "updates_per_env_step": replay.updates_per_transition, "envs": env.num_envs}
 
 
 def impala(num_actors, env_steps):
