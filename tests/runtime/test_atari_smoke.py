@@ -30,3 +30,6 @@ def test_pong_smoke_run_with_the_atari100k_config(tmp_path):
     assert np.isfinite(results["eval_mean_return"])
     assert json.loads((tmp_path / "results.json").read_text())["updates"] == results["updates"]
     assert (tmp_path / "policy" / "saved_model.pb").is_file()
+    # The frame-stacking dataset's iterator ended before its server stopped (Learner.close):
+    # destroyed after it, at exit, it once waited for ever on a Reverb sample.
+    assert trainer.learner._iterator is None and trainer.server is None

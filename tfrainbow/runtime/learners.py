@@ -1,5 +1,6 @@
 """The learners: a Reverb dataset into the agent's compiled update. Rainbow's also writes
 priorities back; IMPALA's measures the policy lag of what it trained on."""
+import gc
 from typing import Optional
 
 import numpy as np
@@ -12,7 +13,22 @@ from tfrainbow.replay import datasets
 MAX_LAG_BIN = 1000  # learner updates; the lag histogram's last bin holds anything beyond
 
 
-class Learner:
+class _DatasetLearner:
+    """What both learners do with their dataset's iterator."""
+
+    def reset(self):
+        """A new dataset iterator (after a timeout, or the server went away and came back)."""
+        self._iterator = iter(self.dataset)
+
+    def close(self):
+        """Ends the iterator's prefetch threads now, while the server still answers: an
+        iterator destroyed after its server stopped (at exit) waited for ever on a thread
+        inside a Reverb sample, which retries a stopped server without end."""
+        self._iterator = None
+        gc.collect()
+
+
+class Learner(_DatasetLearner):
     """One compiled step: sample a batch, weight it, train, write priorities, track the max.
 
     Args:
@@ -50,12 +66,8 @@ class Learner:
         try:
             return self._call(self._iterator)
         except tf.errors.OutOfRangeError:
-            self._iterator = iter(self.dataset)
+            self.reset()
             return None
-
-    def reset(self):
-        """A new dataset iterator (after the server went away and came back)."""
-        self._iterator = iter(self.dataset)
 
     def progress_text(self) -> str:
         """What a progress line adds for this learner (nothing)."""
@@ -98,7 +110,7 @@ def lag_summary(counts: np.ndarray) -> dict:
             "max": float(lags[counts > 0].max())}
 
 
-class ImpalaLearner:
+class ImpalaLearner(_DatasetLearner):
     """One compiled V-trace update per call on a batch from the unroll queue, for the
     one-process run and the split learner alike.
 
@@ -133,10 +145,6 @@ class ImpalaLearner:
         self.recent_lags = np.clip(lag.numpy().ravel(), 0, MAX_LAG_BIN)
         self.lag_counts += np.bincount(self.recent_lags, minlength=MAX_LAG_BIN + 1)
         return info
-
-    def reset(self):
-        """A new dataset iterator (after a timeout, or the server went away and came back)."""
-        self._iterator = iter(self.dataset)
 
     def progress_text(self) -> str:
         """What a progress line adds: the mean policy lag of the last batch."""

@@ -165,6 +165,7 @@ class ImpalaTrainer(RunLoop):
         """Flushes summaries and stops the embedded Reverb server."""
         super().close()
         self.publisher.close()
+        self.learner.close()  # before its server stops (Learner.close)
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -178,6 +178,7 @@ class RainbowTrainer(RunLoop):
         """Flushes summaries, closes writers, stops the embedded Reverb server."""
         super().close()
         self.actor.close()
+        self.learner.close()  # before its server stops (Learner.close)
         if self.server is not None:
             self.server.stop()
             self.server = None
