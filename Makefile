@@ -59,13 +59,22 @@ $(DOPAMINE)/.installed: install
 	  gin-config absl-py gymnasium ale-py
 	@touch $@
 
-# Side-by-side speed (scripts, not tests). tf-agents 0.19 pins typing-extensions 4.5.0,
-# below what gymnasium 1.x and grpcio need, so it is installed without that pin.
-bench: install $(DOPAMINE)/.installed
-	$(PY) -m pip install --quiet --no-deps tf-agents==0.19.0
-	$(PY) -m pip install --quiet "gym==0.23.0" cloudpickle pygame
+# The peer that does less work: TF-Agents' C51, in its own environment with .venv's TensorFlow
+# (tf-agents 0.19 pins typing-extensions 4.5.0 and gym <= 0.23, which .venv's gymnasium 1.x
+# and grpcio cannot share). Versions: those measured in issue 20.
+TF_AGENTS := runs/peers/tf_agents
+$(TF_AGENTS)/.installed: install
+	@[ -x $(TF_AGENTS)/bin/python ] || $(PY) -m venv $(TF_AGENTS)
+	$(TF_AGENTS)/bin/python -m pip install --quiet --upgrade pip
+	$(TF_AGENTS)/bin/python -m pip install --quiet tensorflow==2.15.1 tensorflow-probability==0.23.0 \
+	  tf-agents==0.19.0 gym==0.23.0 "numpy<2"
+	@touch $@
+
+# Side-by-side speed (scripts, not tests); each peer runs in its own environment.
+bench: install $(DOPAMINE)/.installed $(TF_AGENTS)/.installed
 	$(PY) benchmarks/learner_throughput.py --network=mlp --rounds=3 --steps=160 --out=runs/bench-learner-mlp.json
 	$(PY) benchmarks/learner_throughput.py --network=cnn --rounds=3 --steps=24 --out=runs/bench-learner-cnn.json
+	$(PY) benchmarks/learner_throughput.py --network=minatar --rounds=3 --steps=100 --out=runs/bench-learner-minatar.json
 	$(PY) benchmarks/pipeline_throughput.py --env_steps=3000 --updates=1000 --impala_env_steps=200000 --raw_seconds=10 --out=runs/bench-pipeline.json
 	$(PY) benchmarks/jit_compile.py --network=mlp --rounds=3 --steps=100
 

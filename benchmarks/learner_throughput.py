@@ -2,15 +2,18 @@
 batch, alternating rounds (A B A B ...) in one run; medians and ratios. The same-work peer is
 Dopamine's JAX full Rainbow (noisy, dueling, C51, double Q), run in its own environment
 (runs/peers/dopamine, built by `make bench`) and driven round by round over a pipe
-(peer_process.py), on the Nature CNN only; TF-Agents' CategoricalDqnAgent runs in this
-process and does less work (no dueling, no noise, no double Q).
+(peer_process.py), on the Nature CNN and on MinAtar's network; TF-Agents'
+CategoricalDqnAgent runs in this process and does less work (no dueling, no noise, no
+double Q), on the MLP and the Nature CNN.
 
-    pip install tf-agents==0.19.0   # the `bench` extra; see the note on typing-extensions
+    make bench   # builds the peers' environments: runs/peers/tf_agents, runs/peers/dopamine
     python benchmarks/learner_throughput.py --network=mlp --rounds=5 --steps=200 --out=l.json
     python benchmarks/learner_throughput.py --network=cnn --rounds=3 --steps=20
 
 Conditions: --network=mlp: CartPole shapes (4 observations, 2 actions), MLP 512-512;
---network=cnn: 84x84x4 uint8 frames, 6 actions, Nature CNN + 512. 51 atoms, n-step 3,
+--network=cnn: 84x84x4 uint8 frames, 6 actions, Nature CNN + 512; --network=minatar:
+10x10x4 booleans (Breakout), 6 actions, gin/rainbow/minatar.gin's network (one 3x3
+convolution of 16 channels, SAME, straight into the head), support [-100, 100]. 51 atoms, n-step 3,
 batch 32, Adam. Rows: ours with all six components, one update per call and
 --updates_per_call updates per call (the Learner's in-graph loop over a prefetched
 dataset); ours with each network component off; ours with the dueling streams sharing their
@@ -58,7 +61,7 @@ tf.get_logger().setLevel("ERROR")
 from tfrainbow import specs  # noqa: E402
 from tfrainbow.agents.optimizers import FusedAdam  # noqa: E402
 from tfrainbow.agents.rainbow import RainbowAgent  # noqa: E402
-from tfrainbow.networks.encoders import MLPEncoder, NatureCNN  # noqa: E402
+from tfrainbow.networks.encoders import ConvEncoder, MLPEncoder, NatureCNN  # noqa: E402
 from tfrainbow.networks.precision import cpu_has_bf16, precision_scope  # noqa: E402
 from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
 from tfrainbow.runtime.learners import Learner  # noqa: E402
@@ -66,16 +69,19 @@ from tfrainbow.runtime.learners import Learner  # noqa: E402
 from benchmarks import kernel_time, machine_limits, peer_process  # noqa: E402
 from benchmarks.suite import machine as machine_name  # noqa: E402
 
-DOPAMINE_SAME_WORK = "peer: Dopamine JAX full Rainbow (VALID)"
+DOPAMINE_SAME_WORK = "peer: Dopamine JAX full Rainbow, same network"
 
 ATOMS, N_STEP = 51, 3
-SHAPES = {"mlp": ((4,), 2, np.float32), "cnn": ((84, 84, 4), 6, np.uint8)}
+SHAPES = {"mlp": ((4,), 2, np.float32), "cnn": ((84, 84, 4), 6, np.uint8),
+          "minatar": ((10, 10, 4), 6, np.bool_)}
 
 
 def observations(network, rng, *batch_shape):
     shape, _, dtype = SHAPES[network]
     if dtype == np.uint8:
         return rng.integers(0, 256, (*batch_shape, *shape), dtype=np.uint8)
+    if dtype == np.bool_:  # MinAtar's channels: about a tenth of the cells set
+        return rng.random((*batch_shape, *shape)) < 0.1
     return rng.normal(size=(*batch_shape, *shape)).astype(np.float32)
 
 
@@ -85,9 +91,13 @@ def ours(network, batch, updates_per_call=0, precision="float32", optimizer=Fuse
     agent.train called directly, else a Learner looping that many updates in one call."""
     shape, actions, dtype = SHAPES[network]
     with precision_scope(precision):
-        encoder = MLPEncoder((512,)) if network == "mlp" else NatureCNN()
-        net = RainbowNetwork(encoder, actions, num_atoms=ATOMS, hidden_units=(512,),
-                             **network_kwargs)
+        if network == "minatar":  # gin/rainbow/minatar.gin's network: no hidden layer
+            encoder = ConvEncoder((16,), (3,), (1,), "same")
+            network_kwargs = dict(hidden_units=(), v_min=-100.0, v_max=100.0, **network_kwargs)
+        else:
+            encoder = MLPEncoder((512,)) if network == "mlp" else NatureCNN()
+            network_kwargs = dict(hidden_units=(512,), **network_kwargs)
+        net = RainbowNetwork(encoder, actions, num_atoms=ATOMS, **network_kwargs)
         agent = RainbowAgent(tf.TensorSpec(shape, tf.as_dtype(dtype)),
                              specs.BoundedTensorSpec((), tf.int64, 0, actions - 1), net,
                              optimizer(1e-4)).initialize()  # n-step: the batch's discounts
@@ -98,6 +108,7 @@ def ours(network, batch, updates_per_call=0, precision="float32", optimizer=Fuse
     data = tf.nest.map_structure(tf.constant, data)
     weights = tf.ones([batch])
     graph = lambda: agent._train_fn.get_concrete_function(data, weights).graph  # noqa: E731
+    graph.agent = agent  # for tests
     if not updates_per_call:
         return (lambda: agent.train(data, weights).loss), 1, graph
     from reverb.replay_sample import ReplaySample
@@ -107,56 +118,44 @@ def ours(network, batch, updates_per_call=0, precision="float32", optimizer=Fuse
     return (lambda: learner.step().loss), updates_per_call, graph
 
 
-def peer(network, batch, optimizer=tf.keras.optimizers.Adam):
-    from tf_agents.agents.categorical_dqn import categorical_dqn_agent
-    from tf_agents.networks import categorical_q_network
-    from tf_agents.specs import tensor_spec
-    from tf_agents.trajectories import time_step as ts
-    from tf_agents.trajectories import trajectory
-    from tf_agents.utils import common
+TF_AGENTS = "peer: TF-Agents C51"
+TF_AGENTS_FUSED = "peer: TF-Agents C51, fused Adam"
 
-    shape, actions, dtype = SHAPES[network]
-    obs_spec = tensor_spec.TensorSpec(shape, tf.float32)
-    action_spec = tensor_spec.BoundedTensorSpec((), tf.int64, 0, actions - 1)
-    time_step_spec = ts.time_step_spec(obs_spec)
-    if network == "mlp":
-        net = categorical_q_network.CategoricalQNetwork(
-            obs_spec, action_spec, num_atoms=ATOMS, fc_layer_params=(512, 512))
-    else:  # the Nature CNN, as TF-Agents' Atari examples build it
-        net = categorical_q_network.CategoricalQNetwork(
-            obs_spec, action_spec, num_atoms=ATOMS,
-            conv_layer_params=((32, (8, 8), 4), (64, (4, 4), 2), (64, (3, 3), 1)),
-            fc_layer_params=(512,))
-    agent = categorical_dqn_agent.CategoricalDqnAgent(
-        time_step_spec, action_spec, categorical_q_network=net,
-        optimizer=optimizer(1e-4), n_step_update=N_STEP,
-        min_q_value=-10.0, max_q_value=10.0)
-    agent.initialize()
-    rng = np.random.default_rng(0)
-    T = N_STEP + 1
-    experience = trajectory.Trajectory(
-        step_type=tf.ones([batch, T], tf.int32), observation=tf.constant(
-            observations(network, rng, batch, T).astype(np.float32)),
-        action=tf.constant(rng.integers(0, actions, (batch, T))), policy_info=(),
-        next_step_type=tf.ones([batch, T], tf.int32), reward=tf.ones([batch, T]),
-        discount=tf.ones([batch, T]))
-    train = common.function(agent.train)
-    return (lambda: train(experience).loss), 1, (
-        lambda: train.get_concrete_function(experience).graph)
+
+def tf_agents_peers(network, batch, python):
+    """TF-Agents' C51 in its own environment (runs/peers/tf_agents, built by `make bench`),
+    with Keras' Adam (its examples') and Keras' legacy Adam (the fused kernel): on the MLP and
+    the Nature CNN (its convolutions pad VALID: not MinAtar's network)."""
+    if network == "minatar":
+        return {}
+    if not python:
+        print("TF-Agents peer skipped: its environment is missing (make bench builds "
+              "runs/peers/tf_agents).")
+        return {}
+    common = [f"--network={network}", f"--batch={batch}", f"--n_step={N_STEP}"]
+    return {TF_AGENTS: peer_process.PeerProcess(python, "tf_agents_c51.py",
+                                                common + ["--optimizer=keras"]),
+            TF_AGENTS_FUSED: peer_process.PeerProcess(python, "tf_agents_c51.py",
+                                                      common + ["--optimizer=legacy"])}
 
 
 def dopamine_peers(network, batch, python):
-    """Dopamine's full Rainbow in its own environment, on the Nature CNN only (its network is
-    Atari's): on the same network as ours (VALID padding) and as shipped (SAME)."""
-    if network != "cnn":
+    """Dopamine's full Rainbow in its own environment: on the Nature CNN with the same network
+    as ours (VALID padding) and as shipped (SAME); on MinAtar's network (Revisiting Rainbow's,
+    built of Dopamine's layers: benchmarks/peers/dopamine_rainbow.py)."""
+    if network == "mlp":
         return {}
     if not python:
         print("Dopamine peer skipped: its environment is missing (make bench builds "
               "runs/peers/dopamine).")
         return {}
-    _, actions, _ = SHAPES[network]
+    shape, actions, _ = SHAPES[network]
     common = [f"--batch={batch}", f"--actions={actions}", f"--atoms={ATOMS}",
               f"--n_step={N_STEP}"]
+    if network == "minatar":
+        return {DOPAMINE_SAME_WORK: peer_process.PeerProcess(
+            python, "dopamine_rainbow.py", common + ["--network=minatar",
+                                                     f"--channels={shape[-1]}"])}
     return {DOPAMINE_SAME_WORK: peer_process.PeerProcess(
                 python, "dopamine_rainbow.py", common + ["--padding=VALID"]),
             "peer: Dopamine as shipped (SAME: 7,744 features)": peer_process.PeerProcess(
@@ -182,7 +181,10 @@ def main():
     parser.add_argument("--out", default=None)
     parser.add_argument("--dopamine_python", default=peer_process.peer_python("dopamine"),
                         help="the interpreter of Dopamine's environment (make bench builds "
-                             "runs/peers/dopamine); Nature CNN only")
+                             "runs/peers/dopamine); Nature CNN and MinAtar only")
+    parser.add_argument("--tf_agents_python", default=peer_process.peer_python("tf_agents"),
+                        help="the interpreter of TF-Agents' environment (make bench builds "
+                             "runs/peers/tf_agents); MLP and Nature CNN only")
     args = parser.parse_args()
     net, batch, k = args.network, args.batch, args.updates_per_call
     contenders = {"ours: all six": ours(net, batch),
@@ -191,45 +193,49 @@ def main():
                   f"ours: noisy off, {k} per call": ours(net, batch, k, noisy=False),
                   f"ours: dueling+noisy off, {k} per call": ours(net, batch, k, dueling=False,
                                                                   noisy=False),
-                  f"ours: all six, shared hidden, {k} per call": ours(net, batch, k,
-                                                                      shared_hidden=True),
                   f"ours: all six, {k} per call, bf16": ours(net, batch, k,
                                                              precision="mixed_bfloat16"),
                   f"ours: all six, {k} per call, Keras Adam": ours(
                       net, batch, k, optimizer=tf.keras.optimizers.Adam)}
-    try:
-        contenders["peer: TF-Agents C51"] = peer(net, batch)
-        contenders["peer: TF-Agents C51, fused Adam"] = peer(
-            net, batch, optimizer=tf.keras.optimizers.legacy.Adam)
-    except ImportError as error:
-        print(f"peer skipped ({error}): pip install tf-agents==0.19.0")
-    remotes = dopamine_peers(net, batch, args.dopamine_python)
+    if net != "minatar":  # MinAtar's head has no hidden layer to share
+        contenders[f"ours: all six, shared hidden, {k} per call"] = ours(net, batch, k,
+                                                                         shared_hidden=True)
     for fn, *_ in contenders.values():  # trace and warm up
         for _ in range(3):
             fn().numpy()
-    rates = {name: [] for name in [*contenders, *remotes]}
+    remotes = {**tf_agents_peers(net, batch, args.tf_agents_python),
+               **dopamine_peers(net, batch, args.dopamine_python)}
     try:
-        for _ in range(args.rounds):
-            for name, (fn, per_call, _) in contenders.items():
-                calls = max(1, args.steps // per_call)
-                start = time.perf_counter()
-                for _ in range(calls):
-                    loss = fn()
-                loss.numpy()
-                rates[name].append(calls * per_call / (time.perf_counter() - start))
-            for name, remote in remotes.items():
-                rates[name].append(remote.round(args.steps))
+        report(args, contenders, remotes)
     finally:
         for remote in remotes.values():
             remote.close()
+
+
+def report(args, contenders, remotes):
+    """Alternating rounds of every contender and peer, then the table, the kernel split and
+    the JSON file."""
+    net, batch = args.network, args.batch
+    rates = {name: [] for name in [*contenders, *remotes]}
+    for _ in range(args.rounds):
+        for name, (fn, per_call, _) in contenders.items():
+            calls = max(1, args.steps // per_call)
+            start = time.perf_counter()
+            for _ in range(calls):
+                loss = fn()
+            loss.numpy()
+            rates[name].append(calls * per_call / (time.perf_counter() - start))
+        for name, remote in remotes.items():
+            rates[name].append(remote.round(args.steps))
     medians = {name: statistics.median(r) for name, r in rates.items()}
     flops = {name: float_ops(graph()) for name, (_, _, graph) in contenders.items()}
     flops.update({name: remote.info.get("float_ops") for name, remote in remotes.items()})
-    peer_rate = medians.get("peer: TF-Agents C51")
-    fused_rate = medians.get("peer: TF-Agents C51, fused Adam")
+    peer_rate, fused_rate = medians.get(TF_AGENTS), medians.get(TF_AGENTS_FUSED)
     dopamine_rate = medians.get(DOPAMINE_SAME_WORK)
     machine = machine_limits.limits(bf16=cpu_has_bf16())
-    print(f"{'MLP 512-512' if net == 'mlp' else 'Nature CNN + 512'}, batch {batch}, "
+    title = {"mlp": "MLP 512-512", "cnn": "Nature CNN + 512",
+             "minatar": "MinAtar network (3x3x16 conv, no hidden layer; Breakout's 4 channels)"}
+    print(f"{title[net]}, batch {batch}, "
           f"{ATOMS} atoms, n-step {N_STEP}, float32 (unless bf16), device "
           f"{'GPU' if tf.config.list_physical_devices('GPU') else 'CPU'}, "
           f"{os.cpu_count()} cores, {args.rounds} rounds x ~{args.steps} updates; bf16 rows: "
@@ -237,9 +243,11 @@ def main():
           f"{machine_name()}")
     print(f"This machine in the same run ({machine_limits.MATMUL}^2 matmul, 3x3x64 "
           f"convolution on 42x42): {machine_limits.describe(machine)}")
+    layout = ("MinAtar's network, Dopamine's noisy layers" if net == "minatar" else
+              "one 512 layer shared by the streams, as 'shared hidden' here")
     print("Peers: TF-Agents C51 does less work (no dueling, no noise, no double Q, uniform "
           "weights); Dopamine's JAX full Rainbow does the same work (noisy, dueling, C51, "
-          "double Q; one 512 layer shared by the streams, as 'shared hidden' here).")
+          f"double Q; {layout}).")
     print(f"{'':50s} {'updates/s':>9s} {'ours/c51':>8s} {'ours/fused':>10s} "
           f"{'ours/dopamine':>13s} {'MFLOP/update':>12s} {'GFLOP/s':>8s} {'of matmul':>9s}")
     for name, value in medians.items():
@@ -251,7 +259,7 @@ def main():
         print(f"{name:50s} {value:9.1f} {ratios} "
               + (f"{flops[name] / 1e6:12.1f} {done:8.1f} {done / machine['matmul']:9.0%}"
                  if done else f"{'':12s} {'':8s} {'':9s}"))
-    kernels = kernel_breakdown(contenders, args.steps, peer_rate)
+    kernels = kernel_breakdown(contenders, remotes.get(TF_AGENTS), args.steps, peer_rate)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"args": vars(args), "updates_per_s": medians,
@@ -261,12 +269,15 @@ def main():
                       f, indent=2)
 
 
-def kernel_breakdown(contenders, steps, peer_rate):
+def kernel_breakdown(contenders, tf_agents, steps, peer_rate):
     """Where one update's CPU time goes (ours with all six, one update per call, and the
-    peer), and the bound it sets: ours cannot beat the peer by more than the peer's whole
-    update over the time ours' matmuls, convolutions and optimizer need on every core."""
-    rows = {name: kernel_time.kernel_ms(contenders[name][0], max(5, steps // 4))
-            for name in ("ours: all six", "peer: TF-Agents C51") if name in contenders}
+    TF-Agents peer, which profiles itself in its process), and the bound it sets: ours
+    cannot beat the peer by more than the peer's whole update over the time ours' matmuls,
+    convolutions and optimizer need on every core."""
+    calls = max(5, steps // 4)
+    rows = {"ours: all six": kernel_time.kernel_ms(contenders["ours: all six"][0], calls)}
+    if tf_agents is not None:
+        rows[TF_AGENTS] = tf_agents.ask(f"profile {calls}")["kernel_ms"]
     kinds = ("matmul", "convolution", "optimizer", "other", "total")
     print("CPU ms per update by kernel (TF profiler; op time summed over TF's threads; the "
           "peer's Adam is element-wise ops, in 'other'):")

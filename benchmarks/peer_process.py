@@ -1,6 +1,7 @@
 """A peer that lives in its own environment, driven round by round from this process, so
 that its rounds alternate with ours in one run (benchmarks/peers/*.py speak the protocol:
-one JSON "ready" line after warm-up, then "run N" -> {"updates_per_s": ...}).
+one JSON "ready" line after warm-up, then "run N" -> {"updates_per_s": ...}; a peer may answer
+more, e.g. "profile N" -> {"kernel_ms": ...}).
 
 While one side runs its round the other waits on a pipe, idle: each round has the machine.
 """
@@ -41,10 +42,14 @@ class PeerProcess:
                 return json.loads(line)
             print(line, file=sys.stderr)
 
-    def round(self, steps: int) -> float:
-        self.process.stdin.write(f"run {steps}\n")
+    def ask(self, command: str) -> dict:
+        """One command line, its one JSON reply."""
+        self.process.stdin.write(command + "\n")
         self.process.stdin.flush()
-        return self._reply()["updates_per_s"]
+        return self._reply()
+
+    def round(self, steps: int) -> float:
+        return self.ask(f"run {steps}")["updates_per_s"]
 
     def close(self):
         if self.process.poll() is None:

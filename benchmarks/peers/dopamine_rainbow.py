@@ -14,6 +14,13 @@ targets given as rewards and discounts) on `networks.FullRainbowNetwork`, the Na
 Dopamine's one 512 noisy layer shared by the two dueling streams; Adam by Dopamine's
 `create_optimizer`. Flax's Conv pads SAME by default, so as shipped the torso gives 11x11x64 =
 7,744 features; --padding=VALID gives the Nature CNN's 7x7x64 = 3,136 (what ours computes).
+
+--network=minatar: the same train step on Revisiting Rainbow's MinAtar network (its
+networks_new.RainbowDQNNetwork with hidden_layer 0, built on Dopamine's JAX): boolean
+[10, 10, C] observations as floats, one 3x3 convolution of 16 channels (stride 1, SAME),
+flattened (1,600 features) straight into Dopamine's noisy dueling C51 layers; support
+[-100, 100]. Dopamine ships no noisy dueling MinAtar network (its MinatarRainbowNetwork is
+plain C51), hence this module, made of Dopamine's own `feature_layer`.
 """
 import argparse
 import functools
@@ -47,6 +54,8 @@ def main():
     parser.add_argument("--atoms", type=int, default=51)
     parser.add_argument("--n_step", type=int, default=3)
     parser.add_argument("--padding", choices=("SAME", "VALID"), default="VALID")
+    parser.add_argument("--network", choices=("nature", "minatar"), default="nature")
+    parser.add_argument("--channels", type=int, default=4, help="MinAtar's (Breakout: 4)")
     args = parser.parse_args()
     stand_ins()
     import jax
@@ -64,12 +73,19 @@ def main():
         patched.__dict__.update(linen.__dict__)
         patched.Conv = functools.partial(linen.Conv, padding="VALID")
         networks.nn = patched
-    network_def = networks.FullRainbowNetwork(num_actions=args.actions, num_atoms=args.atoms,
-                                              noisy=True, dueling=True, distributional=True)
-    support = jnp.linspace(-10.0, 10.0, args.atoms)
-    rng = jax.random.PRNGKey(0)
     data = np.random.default_rng(0)
-    frames = lambda: data.integers(0, 256, (args.batch, 84, 84, 4), dtype=np.uint8)  # noqa
+    if args.network == "minatar":
+        network_def = minatar_network(linen, networks, jnp, jax)(num_actions=args.actions,
+                                                            num_atoms=args.atoms)
+        support = jnp.linspace(-100.0, 100.0, args.atoms)
+        frames = lambda: data.random((args.batch, 10, 10, args.channels)) < 0.1  # noqa
+    else:
+        network_def = networks.FullRainbowNetwork(num_actions=args.actions,
+                                                  num_atoms=args.atoms, noisy=True,
+                                                  dueling=True, distributional=True)
+        support = jnp.linspace(-10.0, 10.0, args.atoms)
+        frames = lambda: data.integers(0, 256, (args.batch, 84, 84, 4), dtype=np.uint8)  # noqa
+    rng = jax.random.PRNGKey(0)
     states, next_states = jnp.asarray(frames()), jnp.asarray(frames())
     actions = jnp.asarray(data.integers(0, args.actions, args.batch), jnp.int32)
     rewards = jnp.ones(args.batch)
@@ -95,12 +111,12 @@ def main():
     for _ in range(3):  # trace and warm up
         update().block_until_ready()
     num_params = int(sum(np.prod(p.shape) for p in jax.tree_util.tree_leaves(online_params)))
-    # The torso's features: the rows of the first noisy layer's kernel (features x 512).
+    # The torso's features: the rows of the first noisy layer's kernel (features x units).
     torso = online_params["params"]["NoisyNetwork_0"]["kernel_mu"].shape[0]
     # XLA's count for the compiled update (ours: TF's profiler over its graph).
     cost = full_rainbow_agent.train.lower(*arguments()).compile().cost_analysis()
     cost = cost[0] if isinstance(cost, (list, tuple)) else cost
-    print(json.dumps({"ready": True, "padding": args.padding, "torso_features": int(torso),
+    print(json.dumps({"ready": True, "network": args.network, "padding": args.padding, "torso_features": int(torso),
                       "parameters": num_params, "float_ops": float(cost.get("flops", 0.0)),
                       "jax": jax.__version__}), flush=True)
     for line in sys.stdin:
@@ -113,6 +129,36 @@ def main():
             loss = update()
         loss.block_until_ready()
         print(json.dumps({"updates_per_s": steps / (time.perf_counter() - start)}), flush=True)
+
+
+def minatar_network(nn, networks, jnp, jax):
+    """Revisiting Rainbow's MinAtar Rainbow network (hidden_layer = 0) as a flax module with
+    FullRainbowNetwork's call signature and outputs, so full_rainbow_agent.train runs it."""
+    from dopamine.discrete_domains import atari_lib
+
+    class MinatarFullRainbowNetwork(nn.Module):
+        num_actions: int
+        num_atoms: int
+
+        @nn.compact
+        def __call__(self, x, support, eval_mode=False, key=None):
+            if key is None:  # as FullRainbowNetwork (init passes none)
+                key = jax.random.PRNGKey(0)
+            x = x.astype(jnp.float32)  # [10, 10, C] booleans
+            x = nn.relu(nn.Conv(features=16, kernel_size=(3, 3), strides=(1, 1),
+                                kernel_init=nn.initializers.xavier_uniform())(x))
+            x = x.reshape((-1))  # [1600]
+            net = networks.feature_layer(key, True, eval_mode=eval_mode)
+            adv = net(x, features=self.num_actions * self.num_atoms)
+            value = net(x, features=self.num_atoms)
+            adv = adv.reshape((self.num_actions, self.num_atoms))
+            logits = value.reshape((1, self.num_atoms)) + adv - jnp.mean(adv, axis=0,
+                                                                         keepdims=True)
+            probabilities = nn.softmax(logits)
+            q_values = jnp.sum(support * probabilities, axis=1)
+            return atari_lib.RainbowNetworkType(q_values, logits, probabilities)
+
+    return MinatarFullRainbowNetwork
 
 
 if __name__ == "__main__":
