@@ -164,9 +164,11 @@ class RainbowAgent(tf.Module):
         observation, action, reward, discount, next_observation = experience
         reward = tf.cast(reward, tf.float32)
         discount = tf.cast(discount, tf.float32)
-        # The bootstrap side, outside the tape: no backward pass over s_t+n. With double Q
-        # the online net picks a* = argmax_a Q(s_t+n, a) under its own noise draw, the
-        # target net evaluates it under another (as Dopamine's full Rainbow does).
+        # The bootstrap side, outside the tape: no backward pass over s_t+n. Three
+        # independent noise draws, as NoisyNet-Dueling's loss writes them (Fortunato et al.
+        # 2018, Sec. 3.1): eps for Q(s_t, a_t), eps'' for the online net's choice
+        # a* = argmax_a Q(s_t+n, a) (double Q), eps' for the target net evaluating a*.
+        # (Dopamine's full Rainbow draws one for both s_t+n passes.)
         next_online = (self.network(next_observation, training=True) if self.double
                        else None)
         bootstrap = tf.stop_gradient(self._bootstrap_outputs(next_observation, next_online))
