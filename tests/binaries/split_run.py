@@ -82,14 +82,24 @@ class Process:
         self.popen.wait(30)
 
     def stop(self):
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(10)
-        self._file.close()
+        stop_all([self])
+
+
+def stop_all(processes):
+    """SIGTERM to every one still running at once, then each waited for (SIGKILL after 30 s):
+    they shut down side by side."""
+    running = [p for p in processes if p.popen.poll() is None]
+    for process in running:
+        process.popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for process in running:
+        try:
+            process.popen.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.popen.kill()
+            process.popen.wait(10)
+    for process in processes:
+        process._file.close()
 
 
 def learner_updates(process: Process) -> int:

@@ -10,7 +10,8 @@ import pytest
 import tensorflow as tf
 
 from tests.binaries.split_run import (SPLIT_BINDINGS, Process, free_port, item_counts,
-                                      learner_updates, loopback_confinement_works, published)
+                                      learner_updates, loopback_confinement_works, published,
+                                      stop_all)
 
 CONFINED = loopback_confinement_works()
 BIND = [] if CONFINED else ["--bind_all_interfaces"]  # without it the host refuses unshare
@@ -47,10 +48,11 @@ class Cluster:
         # Learner and actors first, servers last, as an operator stops a run: a learner
         # whose server is gone blocks in Reverb's sampler and cannot act on SIGTERM.
         servers = [p for p in self.processes if p.binary == "reverb_server"]
-        for process in [p for p in reversed(self.processes) if p not in servers] + servers:
+        for process in self.processes:
             if process.popen.poll() is None:
                 process.signal(signal.SIGCONT)
-            process.stop()
+        stop_all([p for p in self.processes if p not in servers])
+        stop_all(servers)
 
 
 @pytest.fixture
