@@ -76,6 +76,17 @@ def test_gradient_reaches_policy_and_value(lstm_units):
     assert int(agent.train_step) == 1 and np.isfinite(info.loss)
 
 
+def test_an_lstm_agent_trains_under_mixed_bfloat16():
+    from tfrainbow.networks.precision import precision_scope
+
+    with precision_scope("mixed_bfloat16"):
+        agent = make_agent(8)
+    rng = np.random.default_rng(2)
+    losses = [float(agent.train(random_unroll(rng, lstm=8)).loss) for _ in range(3)]
+    assert np.all(np.isfinite(losses)) and int(agent.train_step) == 3
+    assert agent.network.core.compute_dtype == "bfloat16"
+
+
 def test_reward_clipping():
     agent = make_agent(reward_clipping="abs_one", entropy_cost=0.0, baseline_cost=0.0)
     rng = np.random.default_rng(2)

@@ -47,3 +47,23 @@ def test_unroll_equals_step_by_step_with_carried_state():
 def test_invalid_arguments():
     with pytest.raises(ValueError, match="lstm_units"):
         ActorCriticNetwork(MLPEncoder((4,)), 2, lstm_units=0)
+
+
+def test_lstm_under_mixed_bfloat16_keeps_a_float32_state_close_to_float32():
+    from tfrainbow.networks.precision import precision_scope
+
+    obs = tf.random.normal([6, 2, 3])
+    first = tf.constant([[True, False], [False, False], [False, True], [False, False],
+                         [True, False], [False, False]])
+    reference = ActorCriticNetwork(MLPEncoder((8,)), num_actions=2, lstm_units=5)
+    reference(obs, first, reference.initial_state(2))
+    with precision_scope("mixed_bfloat16"):
+        net = ActorCriticNetwork(MLPEncoder((8,)), num_actions=2, lstm_units=5)
+    net(obs, first, net.initial_state(2))
+    net.set_weights(reference.get_weights())  # float32 master weights in both
+    logits, values, state = net(obs, first, net.initial_state(2))
+    assert logits.dtype == values.dtype == state[0].dtype == state[1].dtype == tf.float32
+    expected, expected_values, expected_state = reference(obs, first, reference.initial_state(2))
+    # bfloat16 keeps 8 bits of mantissa: agreement to a few parts in a hundred.
+    np.testing.assert_allclose(logits, expected, atol=0.05)
+    np.testing.assert_allclose(state[1], expected_state[1], atol=0.05)

@@ -61,11 +61,12 @@ class ActorCriticNetwork(tf.keras.Model):
             state = self.initial_state(tf.shape(features)[1])
 
         def step(carry, inputs):
-            _, h, c = carry
+            _, h, c = carry  # float32 [B, U]: the state actors carry and unrolls store
             x, is_first = inputs
-            keep = 1.0 - tf.cast(is_first, x.dtype)[:, None]  # reset at episode starts
-            out, (h, c) = self.core(x, [h * keep, c * keep])
-            return out, h, c
+            keep = 1.0 - tf.cast(is_first, h.dtype)[:, None]  # reset at episode starts
+            # The cell computes in the layer's dtype (bfloat16 under mixed precision).
+            out, (h, c) = self.core(x, [tf.cast(h * keep, x.dtype), tf.cast(c * keep, x.dtype)])
+            return out, tf.cast(h, tf.float32), tf.cast(c, tf.float32)
 
         # Shaped as the state (not from features' static batch): a SavedModel traces this
         # with an unknown batch.
