@@ -3,8 +3,9 @@ batch, alternating rounds (A B A B ...) in one run; medians and ratios. The same
 Dopamine's JAX full Rainbow (noisy, dueling, C51, double Q), run in its own environment
 (runs/peers/dopamine, built by `make bench`) and driven round by round over a pipe
 (peer_process.py), on the Nature CNN and on MinAtar's network; TF-Agents'
-CategoricalDqnAgent runs in this process and does less work (no dueling, no noise, no
-double Q), on the MLP and the Nature CNN.
+CategoricalDqnAgent, in its own environment too (runs/peers/tf_agents,
+peers/tf_agents_c51.py), does less work (no dueling, no noise, no double Q), on the MLP and
+the Nature CNN.
 
     make bench   # builds the peers' environments: runs/peers/tf_agents, runs/peers/dopamine
     python benchmarks/learner_throughput.py --network=mlp --rounds=5 --steps=200 --out=l.json
