@@ -60,3 +60,12 @@ def kernel_ms(fn, calls: int) -> dict:
         ms[kind_of(op_type)] += ps / 1e9 / calls
     ms["total"] = sum(ms.values())
     return dict(ms)
+
+
+def float_ops(graph) -> int:
+    """Floating-point operations in a graph, as TF's profiler counts them (matmuls,
+    convolutions and their gradients; element-wise ops mostly uncounted)."""
+    from tensorflow.python.profiler import model_analyzer, option_builder
+    options = option_builder.ProfileOptionBuilder(
+        option_builder.ProfileOptionBuilder.float_operation()).with_empty_output().build()
+    return model_analyzer.profile(graph, options=options).total_float_ops

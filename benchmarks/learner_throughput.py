@@ -68,6 +68,7 @@ from tfrainbow.networks.q_networks import RainbowNetwork  # noqa: E402
 from tfrainbow.runtime.learners import Learner  # noqa: E402
 
 from benchmarks import kernel_time, machine_limits, peer_process  # noqa: E402
+from benchmarks.kernel_time import float_ops  # noqa: E402
 from benchmarks.suite import machine as machine_name  # noqa: E402
 
 DOPAMINE_SAME_WORK = "peer: Dopamine JAX full Rainbow, same network"
@@ -161,15 +162,6 @@ def dopamine_peers(network, batch, python):
                 python, "dopamine_rainbow.py", common + ["--padding=VALID"]),
             "peer: Dopamine as shipped (SAME: 7,744 features)": peer_process.PeerProcess(
                 python, "dopamine_rainbow.py", common + ["--padding=SAME"])}
-
-
-def float_ops(graph):
-    """Floating-point operations in one update's graph, as TF's profiler counts them
-    (matmuls, convolutions and their gradients; element-wise ops mostly uncounted)."""
-    from tensorflow.python.profiler import model_analyzer, option_builder
-    options = option_builder.ProfileOptionBuilder(
-        option_builder.ProfileOptionBuilder.float_operation()).with_empty_output().build()
-    return model_analyzer.profile(graph, options=options).total_float_ops
 
 
 def main():

@@ -75,14 +75,6 @@ def make_update(network, batch, n_step, optimizer):
     return (lambda: train(experience).loss), train.get_concrete_function(experience).graph
 
 
-def float_ops(graph):
-    """TF's profiler count of a graph's floating-point operations (as learner_throughput)."""
-    from tensorflow.python.profiler import model_analyzer, option_builder
-    options = option_builder.ProfileOptionBuilder(
-        option_builder.ProfileOptionBuilder.float_operation()).with_empty_output().build()
-    return model_analyzer.profile(graph, options=options).total_float_ops
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--network", choices=sorted(SHAPES), default="cnn")
@@ -100,7 +92,7 @@ def main():
     for _ in range(3):  # trace and warm up
         update().numpy()
     print(json.dumps({"ready": True, "network": args.network, "optimizer": args.optimizer,
-                      "float_ops": float(float_ops(graph)), "tensorflow": tf.__version__,
+                      "float_ops": float(kernel_time.float_ops(graph)), "tensorflow": tf.__version__,
                       "tf_agents": tf_agents.__version__}), flush=True)
     for line in sys.stdin:
         command = line.split()
