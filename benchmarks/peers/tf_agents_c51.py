@@ -92,7 +92,8 @@ def main():
     for _ in range(3):  # trace and warm up
         update().numpy()
     print(json.dumps({"ready": True, "network": args.network, "optimizer": args.optimizer,
-                      "float_ops": float(kernel_time.float_ops(graph)), "tensorflow": tf.__version__,
+                      "float_ops": float(kernel_time.float_ops(graph)),
+                      "tensorflow": tf.__version__,
                       "tf_agents": tf_agents.__version__}), flush=True)
     for line in sys.stdin:
         command = line.split()
