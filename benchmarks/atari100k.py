@@ -53,6 +53,7 @@ def main():
         rows.append({"game": game, "seed": seed, "env_steps": results["env_steps"],
                      "updates": results["updates"], "return": score,
                      "hns": human_normalized(game, score),
+                     "eval_policy": results.get("eval_policy", "greedy"),
                      "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s")})
     machine = suite.machine()
     print(f"\nAtari, {args.env_steps:,} agent steps, greedy evaluation over "
@@ -79,7 +80,7 @@ def main():
     with open(args.out, "w") as f:
         json.dump({"config": "gin/rainbow/atari100k.gin", "env_steps": args.env_steps,
                    "eval_episodes": args.eval_episodes, "machine": machine, "runs": rows,
-                   "games": per_game, **overall}, f, indent=2)
+                   **overall, "games": per_game}, f, indent=2)  # per game, not summarize's count
     print(f"Wrote {args.out}.")
 
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from tfrainbow import envs, specs
 from tfrainbow import builders
 from tfrainbow.builders import UnrollConfig
+from tfrainbow.policies.q_policies import EpsilonGreedyPolicy
 from tfrainbow.runtime import train_impala, train_rainbow  # noqa: F401  (gin registrations)
 
 GIN_DIR = pathlib.Path(__file__).resolve().parents[1] / "gin"
@@ -44,6 +45,7 @@ EXPECTED = {
         "updates_per_transition": 1.0, "hidden_units": (256,), "batch_size": 32,
         "num_atoms": 51, "v_min": -10.0, "v_max": 10.0, "clip_rewards": True,
         "max_env_steps": 100000, "frame_stack": 4, "envs_per_actor": 1,
+        "collect_epsilon": 0.01, "eval_epsilon": 0.001,
     },
     "rainbow/minatar.gin": {
         "env_id": "MinAtar/Breakout-v0", "num_atoms": 51, "v_min": -100.0, "v_max": 100.0,
@@ -55,6 +57,7 @@ EXPECTED = {
         "min_size": 1000, "updates_per_transition": 0.25, "hidden_units": (),
         "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", ()),
         "envs_per_actor": 1, "precision": "float32", "jit_compile_actor": True,
+        "collect_epsilon": 0.0, "eval_epsilon": 0.0,
     },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,
@@ -125,6 +128,10 @@ def built_values(agent, env):
         "double": agent.double, "target_update_period": agent.target_update_period,
         "learning_rate": float(agent.optimizer.learning_rate),
         "adam_epsilon": agent.optimizer.epsilon, "optimizer": type(agent.optimizer).__name__,
+        # The collect policy's random-action probability now (0: the noise alone explores).
+        "collect_epsilon": (float(agent.collect_policy.epsilon())
+                            if isinstance(agent.collect_policy, EpsilonGreedyPolicy) else 0.0),
+        "eval_epsilon": trainer.get("eval_epsilon", 0.0),
     }
 
 

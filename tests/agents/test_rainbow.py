@@ -118,6 +118,16 @@ def test_epsilon_greedy_collect_policy_when_not_noisy():
     assert 0.45 < actions.mean() < 0.55
 
 
+def test_epsilon_on_top_of_the_noisy_collect_policy_only_when_asked():
+    obs = np.zeros((4000, 4), np.float32)  # one state: the noisy policy alone rarely varies
+    plain = small_agent(epsilon_greedy=1.0)
+    assert plain.collect_policy.noisy  # the noise alone, epsilon unused
+    explore = small_agent(epsilon_greedy=1.0, epsilon_with_noisy=True)
+    assert explore.collect_policy.policy.noisy  # epsilon-greedy over the noisy policy
+    actions = explore.collect_policy.action(obs).numpy()
+    assert 0.46 < actions.mean() < 0.54  # epsilon 1: uniform over both actions
+
+
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_compiled_action_acts_as_action(jit_compile):
     net = RainbowNetwork(MLPEncoder((16,)), num_actions=2, num_atoms=11, v_min=-2, v_max=2,

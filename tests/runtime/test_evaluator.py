@@ -201,3 +201,22 @@ def test_snapshot_evaluator_runs_the_confirmation_on_the_same_snapshot():
     np.testing.assert_array_equal(result.confirmation.returns, expected.returns)
     assert max(calls) == 6 and float(snapshot.numpy()) == 1.0
     evaluator.close()
+
+
+def test_evaluation_epsilon_replaces_that_share_of_actions_uniformly():
+    from tfrainbow.errors import ConfigError
+    from tfrainbow.runtime.evaluator import epsilon_greedy
+    from tfrainbow.runtime.run_evaluation import RunEvaluation
+
+    act = epsilon_greedy(lambda observations: np.zeros(len(observations), np.int64), 4, 0.2,
+                         seed=3)
+    actions = np.concatenate([act(np.zeros((1000, 1))) for _ in range(40)])
+    # A random action is one of the other 3 actions with probability 3/4: 0.2 x 3/4 = 0.15.
+    assert 0.14 < np.mean(actions != 0) < 0.16
+    assert set(np.unique(actions)) == {0, 1, 2, 3}
+    evaluation = RunEvaluation(None, None, None, 10, 0, None, 7, None, print, str,
+                               epsilon=0.001, num_actions=4)
+    assert evaluation.kind == "greedy, epsilon 0.001"
+    assert evaluation.results(None)["eval_epsilon"] == 0.001
+    with pytest.raises(ConfigError, match="epsilon must be in"):
+        RunEvaluation(None, None, None, 10, 0, None, 7, None, print, str, epsilon=1.5)

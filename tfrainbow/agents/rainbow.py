@@ -48,6 +48,10 @@ class RainbowAgent(tf.Module):
       epsilon_greedy, epsilon_decay_period: exploration of the collect policy when the
         network is not noisy: epsilon decays linearly from 1 to `epsilon_greedy` over
         `epsilon_decay_period` updates (0: constant).
+      epsilon_with_noisy: the same epsilon-greedy exploration on top of the noisy collect
+        policy. Off: the noise alone explores (Fortunato et al. 2018; Hessel et al. 2018).
+        On with a constant 0.01: Dopamine's full Rainbow, whose noisy agents keep
+        epsilon_train through identity_epsilon (its DER and MinAtar configs).
       jit_compile: compile the train step with XLA. Off by default: on the CPUs measured,
         XLA was slower (benchmarks/jit_compile.py).
       jit_compile_actor: compile the collect policy's per-step call (what actors run) with
@@ -61,7 +65,8 @@ class RainbowAgent(tf.Module):
                  double: bool = True,
                  target_update_period: int = 8000, huber_delta: float = 1.0,
                  gradient_clipping: Optional[float] = None, epsilon_greedy: float = 0.01,
-                 epsilon_decay_period: int = 0, jit_compile: bool = False,
+                 epsilon_decay_period: int = 0, epsilon_with_noisy: bool = False,
+                 jit_compile: bool = False,
                  jit_compile_actor: bool = False, name: str = "RainbowAgent"):
         super().__init__(name=name)
         self.num_actions = specs_lib.num_actions(action_spec)
@@ -96,6 +101,11 @@ class RainbowAgent(tf.Module):
             self.collect_policy = GreedyPolicy(network, observation_spec, noisy=True,
                                                jit_compile=jit_compile_actor,
                                                name="NoisyGreedyPolicy")
+            if epsilon_with_noisy:
+                self.collect_policy = EpsilonGreedyPolicy(self.collect_policy, self.num_actions,
+                                                          self.collect_epsilon,
+                                                          jit_compile=jit_compile_actor,
+                                                          name="NoisyEpsilonGreedyPolicy")
         else:
             self.collect_policy = EpsilonGreedyPolicy(self.policy, self.num_actions,
                                                       self.collect_epsilon,

@@ -50,6 +50,8 @@ class RunLoop:
         with confirm_episodes, the same snapshot's mean over that many fresh episodes
         (seeds no evaluation used) reaches it too; else training goes on.
       state: extra checkpointed objects of the run (e.g. its env step counter).
+      eval_epsilon: probability of a uniform random action at each evaluation step (the
+        Atari protocols' 0.001; 0: the policy alone).
     """
 
     unit = "env steps"  # what the counter counts, for log lines
@@ -59,19 +61,20 @@ class RunLoop:
                  eval_episodes: int, target_return: Optional[float],
                  checkpoint_interval: Optional[int], log_interval_s: float, seed: int,
                  stop_event: Optional[threading.Event] = None, log=print,
-                 state: Optional[dict] = None, confirm_episodes: int = 0):
+                 state: Optional[dict] = None, confirm_episodes: int = 0,
+                 eval_epsilon: float = 0.0):
         self.builder, self.root_dir = builder, writable_root_dir(root_dir)
         self._lock = RunDirLock(self.root_dir)  # one process per run directory
         try:
             self._open(builder, eval_interval, eval_episodes, target_return,
                        checkpoint_interval, log_interval_s, seed, stop_event, log, state,
-                       confirm_episodes)
+                       confirm_episodes, eval_epsilon)
         except BaseException:
             self._lock.release()
             raise
 
     def _open(self, builder, eval_interval, eval_episodes, target_return, checkpoint_interval,
-              log_interval_s, seed, stop_event, log, state, confirm_episodes):
+              log_interval_s, seed, stop_event, log, state, confirm_episodes, eval_epsilon):
         self.eval_interval, self.eval_episodes = eval_interval, int(eval_episodes)
         self.target_return, self.checkpoint_interval = target_return, checkpoint_interval
         self.log_interval_s, self.seed, self.log = log_interval_s, seed, log
@@ -100,7 +103,8 @@ class RunLoop:
         self.summaries = tf.summary.create_file_writer(os.path.join(self.root_dir, "summaries"))
         self.evaluation = RunEvaluation(builder, self.agent, self._snapshot, self.eval_episodes,
                                         confirm_episodes, target_return, seed, self.summaries,
-                                        log, self.label)
+                                        log, self.label, epsilon=eval_epsilon,
+                                        num_actions=specs.num_actions(self.env_specs.action_spec))
         self.episode_log = EpisodeLog(self.root_dir)  # trainers record their actors' episodes
         self._checked = list(self.agent.network.variables) + [
             v for v in self.builder_state.values() if v.dtype.is_floating]

@@ -41,7 +41,8 @@ class RainbowTrainer(RunLoop):
     Trains until `max_env_steps` env steps, or until a periodic evaluation's mean return
     reaches `target_return` and (with `confirm_episodes`) the same snapshot's mean over that
     many fresh episodes holds it; evaluates every `eval_interval` env steps on `eval_episodes`
-    greedy episodes, on a snapshot of the weights in a background thread while training
+    greedy episodes (with `eval_epsilon`, a uniform random action at each step with that
+    probability), on a snapshot of the weights in a background thread while training
     goes on (the final one, at max_env_steps, in the foreground); checkpoints every
     `checkpoint_interval` env steps and on exit; exports the greedy policy to
     root_dir/policy (a run stopped on its target: the snapshot that reached it). The envs
@@ -51,7 +52,7 @@ class RainbowTrainer(RunLoop):
     def __init__(self, root_dir: str, reverb_address: Optional[str] = None,
                  max_env_steps: int = 100_000, eval_interval: int = 10_000,
                  eval_episodes: int = 10, target_return: Optional[float] = None,
-                 confirm_episodes: int = 0,
+                 confirm_episodes: int = 0, eval_epsilon: float = 0.0,
                  checkpoint_interval: int = 10_000, log_interval_s: float = 5.0,
                  seed: int = 0, reverb_timeout_s: int = 10,
                  stop_event: Optional[threading.Event] = None, num_envs: Optional[int] = None):
@@ -65,7 +66,7 @@ class RainbowTrainer(RunLoop):
         super().__init__(RainbowBuilder(), root_dir, eval_interval, eval_episodes,
                          target_return, checkpoint_interval, log_interval_s, seed, stop_event,
                          log=self.progress.say_timed, state={"state": self.state},
-                         confirm_episodes=confirm_episodes)
+                         confirm_episodes=confirm_episodes, eval_epsilon=eval_epsilon)
         self.server, self.paired_replay, replay_note = None, None, ""
         if reverb_address is None:
             # The replay restored is the one saved with the weights restored (one unit).
