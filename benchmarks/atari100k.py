@@ -34,6 +34,9 @@ def main():
     args = parser.parse_args()
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     seeds = [int(s) for s in args.seeds.split(",")]
+    settings = {"config": "gin/rainbow/atari100k.gin", "env_steps": args.env_steps,
+                "eval_episodes": args.eval_episodes, "gin_bindings": args.gin_bindings}
+    earlier = suite.earlier_report(args.out, settings).get("runs", [])  # before training
     runs = suite.run_all(
         [(g, s) for g in games for s in seeds], "gin/rainbow/atari100k.gin", args.env_steps,
         args.runs_dir, lambda game, seed: [
@@ -45,8 +48,6 @@ def main():
     # The report: this sitting's runs and every other game finished earlier at this budget.
     runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps),
             **runs}
-    games = list(dict.fromkeys(games + [game for game, _ in runs]))
-    seeds = sorted({seed for _, seed in runs})
     rows = []
     for (game, seed), (run_dir, results) in runs.items():
         score = results["eval_mean_return"]
@@ -54,7 +55,12 @@ def main():
                      "updates": results["updates"], "return": score,
                      "hns": human_normalized(game, score),
                      "eval_policy": results.get("eval_policy", "greedy"),
-                     "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s")})
+                     "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s"),
+                     "machines": suite.suite_record(run_dir).get("machines", [])})
+    # Runs of earlier sittings (their run directories may be gone with their machines).
+    rows += [row for row in earlier if (row["game"], row["seed"]) not in runs]
+    games = list(dict.fromkeys(games + [row["game"] for row in rows]))
+    seeds = sorted({row["seed"] for row in rows})
     machine = suite.machine()
     print(f"\nAtari, {args.env_steps:,} agent steps, greedy evaluation over "
           f"{args.eval_episodes} episodes, seeds {seeds} ({machine})")
@@ -78,8 +84,7 @@ def main():
           f"{overall['games']} games")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"config": "gin/rainbow/atari100k.gin", "env_steps": args.env_steps,
-                   "eval_episodes": args.eval_episodes, "machine": machine, "runs": rows,
+        json.dump({**settings, "machine": machine, "runs": rows,
                    **overall, "games": per_game}, f, indent=2)  # per game, not summarize's count
     print(f"Wrote {args.out}.")
 

@@ -108,6 +108,22 @@ def plot(report: dict, path: str):
     plt.close(fig)
 
 
+def seed_entry(agent: str, run_dir: str, results: dict, window: int, num_windows: int) -> dict:
+    """One (game, seed)'s part of the report, from its run directory."""
+    entry = {"windows": window_means(read_episodes(run_dir), window, num_windows),
+             "final_eval_return": results.get("eval_mean_return"),
+             "final_eval_std": results.get("eval_std_return"),
+             "final_eval_policy": results.get("eval_policy", "greedy"),
+             "env_steps": results.get("env_steps"),
+             "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s"),
+             "machines": suite.suite_record(run_dir).get("machines", [])}
+    if agent == "impala" and results:
+        greedy = greedy_evaluation(run_dir, results.get("eval_episodes", 100))
+        entry.update(final_greedy_return=greedy["mean_return"],
+                     final_greedy_std=greedy["std_return"])
+    return entry
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", default="rainbow", choices=sorted(suite.TRAINERS))
@@ -132,36 +148,31 @@ def main():
     if unknown:
         raise SystemExit(f"error: unknown MinAtar game(s) {unknown}: choose from {GAMES}.")
     seeds = [int(s) for s in args.seeds.split(",")]
+    settings = {"agent": agent, "config": gin_file, "gin_bindings": args.gin_bindings,
+                "frames": args.frames, "window": args.window}
+    earlier = suite.earlier_report(out, settings).get("games", {})  # checked before training
     runs = suite.run_all(
         [(g, s) for g in games for s in seeds], gin_file, args.frames, runs_dir,
         lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"]
         + args.gin_bindings, agent)
     # The report: this sitting's runs and every other one finished earlier at this budget.
     runs = {**suite.finished_in(runs_dir, GAMES, args.frames), **runs}
-    games = [g for g in GAMES if any(game == g for game, _ in runs)]
     num_windows = -(-args.frames // args.window)
-    report = {"agent": agent, "config": gin_file, "gin_bindings": args.gin_bindings,
-              "frames": args.frames, "window": args.window, "machine": suite.machine(),
-              "games": {}}
+    entries = {key: seed_entry(agent, run_dir, results, args.window, num_windows)
+               for key, (run_dir, results) in runs.items()}
+    for game, entry in earlier.items():  # runs of earlier sittings, on other machines too
+        for seed, kept in entry["seeds"].items():
+            entries.setdefault((game, int(seed)), kept)
+    games = [g for g in GAMES if any(game == g for game, _ in entries)]
+    report = {**settings, "machine": suite.machine(), "games": {}}
     print(f"\nMinAtar, {agent}, {args.frames:,} frames, mean training return per "
           f"{args.window:,}-frame window ({report['machine']})")
     for game in games:
         per_seed, entry = {}, {"seeds": {}}
-        seeds = sorted(seed for name, seed in runs if name == game)
+        seeds = sorted(seed for name, seed in entries if name == game)
         for seed in seeds:
-            run_dir, results = runs[(game, seed)]
-            windows = window_means(read_episodes(run_dir), args.window, num_windows)
-            per_seed[seed] = windows
-            entry["seeds"][seed] = {
-                "windows": windows, "final_eval_return": results.get("eval_mean_return"),
-                "final_eval_std": results.get("eval_std_return"),
-                "final_eval_policy": results.get("eval_policy", "greedy"),
-                "env_steps": results.get("env_steps"),
-                "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s")}
-            if agent == "impala" and results:
-                greedy = greedy_evaluation(run_dir, results.get("eval_episodes", 100))
-                entry["seeds"][seed].update(final_greedy_return=greedy["mean_return"],
-                                            final_greedy_std=greedy["std_return"])
+            entry["seeds"][seed] = entries[(game, seed)]
+            per_seed[seed] = entry["seeds"][seed]["windows"]
         entry.update(summarize(per_seed))
         references = REFERENCE.get(game, {}) if args.window == REFERENCE_WINDOW else {}
         entry["reference_by_frames"] = {str(k): v for k, v in references.items()}

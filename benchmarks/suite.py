@@ -50,6 +50,24 @@ def suite_record(run_dir: str) -> dict:
         return json.load(f)
 
 
+def earlier_report(path: str, settings: dict) -> dict:
+    """The report an earlier sitting wrote to `path` ({} if none), whose runs a new report
+    keeps where this sitting did not train them: run directories do not outlive the machine
+    they ran on, the committed report does. A report of other `settings` (its keys: budget,
+    config, bindings) is refused, not overwritten."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        report = json.load(f)
+    differ = [f"{key} {report.get(key, [] if isinstance(value, list) else None)!r} there, "
+              f"{value!r} now" for key, value in settings.items()
+              if report.get(key, [] if isinstance(value, list) else None) != value]
+    if differ:
+        raise SystemExit(f"error: {path} holds results of other settings ({'; '.join(differ)}): "
+                         "pass --out (and --plot) for these, or move that file away.")
+    return report
+
+
 def train_command(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
                   agent: str = "rainbow") -> List[str]:
     """The trainer command of one run: its agent's binary, to env_steps."""

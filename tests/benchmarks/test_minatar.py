@@ -68,3 +68,45 @@ def test_the_report_covers_runs_finished_in_earlier_sittings(tmp_path):
     assert list(found) == [("Asterix", 3), ("Breakout", 0)]
     assert found[("Breakout", 0)][0] == str(tmp_path / "Breakout-seed0")
     assert suite.finished_in(str(tmp_path / "none"), ["Breakout"], 1000) == {}
+
+
+def test_a_report_keeps_the_runs_of_earlier_sittings_and_refuses_other_settings(
+        tmp_path, monkeypatch):
+    import sys
+
+    import pytest
+
+    runs, out = tmp_path / "runs", tmp_path / "minatar.json"
+    run = runs / "Breakout-seed0"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text(json.dumps({"env_steps": 1000, "interrupted": False,
+                                                  "eval_mean_return": 6.0}))
+    log = EpisodeLog(str(run))
+    for row in [(300, 2.0, 300), (500, 4.0, 200), (1000, 8.0, 500)]:
+        log.record(*row)
+    log.flush()
+    # An earlier sitting's report, on a machine whose run directories are gone.
+    asterix = {"windows": [1.0, 3.0], "final_eval_return": 3.5, "final_eval_std": 0.5,
+               "final_eval_policy": "greedy", "env_steps": 1000, "wall_clock_s": 60.0}
+    settings = {"agent": "rainbow", "config": "gin/rainbow/minatar.gin", "gin_bindings": [],
+                "frames": 1000, "window": 500}
+    out.write_text(json.dumps({**settings, "games": {"Asterix": {"seeds": {"1": asterix}},
+                                                     "Breakout": {"seeds": {"0": {}}}}}))
+    argv = ["minatar.py", "--games=Breakout", "--seeds=0", "--frames=1000", "--window=500",
+            f"--runs_dir={runs}", f"--out={out}", f"--plot={tmp_path / 'minatar.png'}"]
+    monkeypatch.setattr(sys, "argv", argv)
+    minatar.main()  # Breakout seed 0 is finished: nothing trains
+    report = json.loads(out.read_text())
+    assert list(report["games"]) == ["Asterix", "Breakout"]
+    assert report["games"]["Asterix"]["seeds"]["1"] == asterix  # kept as it was
+    assert report["games"]["Asterix"]["mean"] == [1.0, 3.0]
+    breakout = report["games"]["Breakout"]["seeds"]["0"]  # this sitting's run replaced it
+    assert breakout["windows"] == [3.0, 8.0] and breakout["final_eval_return"] == 6.0
+    # Another budget would mix results of two settings: refused, the file left as it was.
+    before = out.read_text()
+    monkeypatch.setattr(sys, "argv", [a.replace("--frames=1000", "--frames=2000") for a in argv])
+    with pytest.raises(SystemExit, match=r"holds results of other settings \(frames 1000 "
+                                         r"there, 2000 now\)"):
+        minatar.main()
+    assert out.read_text() == before
+    assert suite.earlier_report(str(tmp_path / "none.json"), settings) == {}
