@@ -34,7 +34,9 @@ def main():
     args = parser.parse_args()
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     seeds = [int(s) for s in args.seeds.split(",")]
-    settings = {"config": "gin/rainbow/atari100k.gin", "env_steps": args.env_steps,
+    settings = {"config": "gin/rainbow/atari100k.gin",
+                "config_sha1": suite.config_digest("gin/rainbow/atari100k.gin"),
+                "env_steps": args.env_steps,
                 "eval_episodes": args.eval_episodes, "gin_bindings": args.gin_bindings}
     earlier = suite.earlier_report(args.out, settings).get("runs", [])  # before training
     runs = suite.run_all(

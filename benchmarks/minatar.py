@@ -148,8 +148,8 @@ def main():
     if unknown:
         raise SystemExit(f"error: unknown MinAtar game(s) {unknown}: choose from {GAMES}.")
     seeds = [int(s) for s in args.seeds.split(",")]
-    settings = {"agent": agent, "config": gin_file, "gin_bindings": args.gin_bindings,
-                "frames": args.frames, "window": args.window}
+    settings = {"agent": agent, "config": gin_file, "config_sha1": suite.config_digest(gin_file),
+                "gin_bindings": args.gin_bindings, "frames": args.frames, "window": args.window}
     earlier = suite.earlier_report(out, settings).get("games", {})  # checked before training
     runs = suite.run_all(
         [(g, s) for g in games for s in seeds], gin_file, args.frames, runs_dir,

@@ -1,10 +1,12 @@
 """Resumable benchmark suites: one run directory per (game, seed), each trained by
 its agent's trainer binary (`binaries.train_rainbow` or `binaries.train_impala`) in its own process (a killed or stopped run resumes from its
 checkpoint when the suite is started again; a finished one is kept and not rerun)."""
+import hashlib
 import json
 import os
 import pathlib
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -48,6 +50,17 @@ def suite_record(run_dir: str) -> dict:
         return {}
     with open(path) as f:
         return json.load(f)
+
+
+def config_digest(gin_file: str) -> str:
+    """sha1 of a gin file's text and of the files it includes (paths from the repository
+    root): a report's runs are comparable only if their configs were the same text."""
+    digest, pending = hashlib.sha1(), [gin_file]
+    while pending:
+        text = (REPO / pending.pop(0)).read_text()
+        digest.update(text.encode())
+        pending += re.findall(r"^include\s+'([^']+)'", text, flags=re.M)
+    return digest.hexdigest()[:12]
 
 
 def earlier_report(path: str, settings: dict) -> dict:

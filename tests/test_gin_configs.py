@@ -57,7 +57,7 @@ EXPECTED = {
         "min_size": 1000, "updates_per_transition": 0.25, "hidden_units": (),
         "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", ()),
         "envs_per_actor": 1, "precision": "float32", "jit_compile_actor": True,
-        "collect_epsilon": 0.0, "eval_epsilon": 0.0,
+        "collect_epsilon": 0.01, "eval_epsilon": 0.001,
     },
     "impala/cartpole.gin": {
         "env_id": "CartPole-v1", "unroll_length": 20, "batch_size": 32, "num_actors": 2,

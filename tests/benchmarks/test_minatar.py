@@ -88,8 +88,9 @@ def test_a_report_keeps_the_runs_of_earlier_sittings_and_refuses_other_settings(
     # An earlier sitting's report, on a machine whose run directories are gone.
     asterix = {"windows": [1.0, 3.0], "final_eval_return": 3.5, "final_eval_std": 0.5,
                "final_eval_policy": "greedy", "env_steps": 1000, "wall_clock_s": 60.0}
-    settings = {"agent": "rainbow", "config": "gin/rainbow/minatar.gin", "gin_bindings": [],
-                "frames": 1000, "window": 500}
+    settings = {"agent": "rainbow", "config": "gin/rainbow/minatar.gin",
+                "config_sha1": suite.config_digest("gin/rainbow/minatar.gin"),
+                "gin_bindings": [], "frames": 1000, "window": 500}
     out.write_text(json.dumps({**settings, "games": {"Asterix": {"seeds": {"1": asterix}},
                                                      "Breakout": {"seeds": {"0": {}}}}}))
     argv = ["minatar.py", "--games=Breakout", "--seeds=0", "--frames=1000", "--window=500",
@@ -110,3 +111,13 @@ def test_a_report_keeps_the_runs_of_earlier_sittings_and_refuses_other_settings(
         minatar.main()
     assert out.read_text() == before
     assert suite.earlier_report(str(tmp_path / "none.json"), settings) == {}
+
+
+def test_the_config_digest_covers_the_included_files():
+    import hashlib
+
+    texts = [(suite.REPO / f).read_text() for f in ("gin/rainbow/atari100k.gin",
+                                                   "gin/rainbow/atari.gin")]
+    by_hand = hashlib.sha1("".join(texts).encode()).hexdigest()[:12]
+    assert suite.config_digest("gin/rainbow/atari100k.gin") == by_hand
+    assert suite.config_digest("gin/rainbow/atari.gin") != by_hand
