@@ -35,6 +35,7 @@ class _Role:
     incarnation: Optional[str] = None  # of its Ray actor: a new one after each restart
     node_id: Optional[str] = None
     down_since: Optional[float] = None
+    seen_at: Optional[float] = None  # its last answered poll (time.monotonic())
     needs: str = ""  # its Ray resources, for the line that says it cannot be placed
     restarts: int = 0
     said_waiting: bool = False
@@ -204,13 +205,17 @@ class RayLaunch:
             self.log(f"[{role}] lost: {_lost_reason(self._ray, role.node_id)}; Ray "
                      "restarts it.")
         if role.down_since is not None or replaced:
-            since = role.down_since
+            # Restarted between two polls (Ray queued the next poll for the new process, so
+            # none failed): it went down after its last answer, so say at most that long.
+            since, bound = ((role.down_since, "") if role.down_since is not None
+                            else (role.seen_at, "at most "))
             role.restarts += 1
-            after = f" after {time.monotonic() - since:.1f} s" if since is not None else ""
+            after = f" after {bound}{time.monotonic() - since:.1f} s" if since is not None else ""
             self.log(f"[{role}] restarted by Ray on node {state['node_ip']} "
                      f"({state['node_id'][:8]}){after}.")
             role.down_since, role.said_waiting = None, False
         role.incarnation, role.node_id = state["incarnation"], state["node_id"]
+        role.seen_at = time.monotonic()
         self._print(role, state)
         if role is self.server:
             self._follow_server(state)
