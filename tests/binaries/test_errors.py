@@ -48,6 +48,9 @@ BAD_CONFIGURATIONS = [
     (["ReplayConfig.batch_size = 'abc'"], ["ReplayConfig.batch_size must be a number",
                                           "'abc'"]),
     (["RainbowTrainer.max_env_steps = = 3"], ["Bad gin configuration", "Unable to parse"]),
+    # Past float32's range: Keras keeps the rate as inf, which every checkpoint would hold.
+    (["tf.keras.optimizers.Adam.learning_rate = 1e39"], ["Adam has learning_rate inf",
+                                                         "bind a finite"]),
     # Old homes of a knob: one line naming the new binding.
     (["RainbowAgent.n_step = 3"], ["RainbowAgent.n_step is now ReplayConfig.n_step",
                                    "bind ReplayConfig.n_step = 3"]),
@@ -179,17 +182,22 @@ def test_impala_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     assert "mean return" in evaluated.stdout and "nan" not in evaluated.stdout
 
 
+# RMSprop's first step is lr * g / sqrt(0.1 g^2) = 3.16 lr for any |g| above about 1e-3:
+# at a learning rate of 3e38 (finite in float32) it leaves infinite weights.
+NON_FINITE_UPDATE = ("tf.keras.optimizers.RMSprop.learning_rate = 3e38",)
+
+
 @pytest.mark.parametrize("trainer", ["rainbow", "impala"])
 def test_weights_made_non_finite_by_an_update_are_never_checkpointed(tmp_path, trainer):
-    # A learning rate past float32's range: the first update's loss is finite, the weights
-    # it leaves are not. Neither a periodic nor the final checkpoint may keep them.
+    # The first update's loss is finite, the weights it leaves are not. Neither a periodic
+    # nor the final checkpoint may keep them (the checkpoints before it, finite, may stay).
     if trainer == "rainbow":
-        done = train(tmp_path, "tf.keras.optimizers.Adam.learning_rate = 1e39",
-                     "RainbowTrainer.checkpoint_interval = 100",
+        done = train(tmp_path, "RainbowAgent.optimizer = @tf.keras.optimizers.RMSprop()",
+                     *NON_FINITE_UPDATE, "RainbowTrainer.checkpoint_interval = 100",
                      "RainbowTrainer.max_env_steps = 2000")
     else:
-        done = train_impala(tmp_path, "tf.keras.optimizers.Adam.learning_rate = 1e39",
-                            "ImpalaTrainer.checkpoint_interval = 100",
+        done = train_impala(tmp_path, "ImpalaAgent.optimizer = @tf.keras.optimizers.RMSprop()",
+                            *NON_FINITE_UPDATE, "ImpalaTrainer.checkpoint_interval = 100",
                             "ImpalaTrainer.max_env_steps = 20000")
     assert_one_line_error(done, "NaN or infinite", "last good checkpoint")
     assert all_checkpointed_values_finite(tmp_path)

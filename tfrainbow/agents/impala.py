@@ -5,7 +5,7 @@ import gin
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
-from tfrainbow.agents.base import LossInfo, check_finite_loss
+from tfrainbow.agents.base import LossInfo, check_finite_loss, check_optimizer
 from tfrainbow.errors import ConfigError
 from tfrainbow.losses import actor_critic, vtrace
 from tfrainbow.networks.actor_critic import ActorCriticNetwork
@@ -56,6 +56,7 @@ class ImpalaAgent(tf.Module):
         if reward_clipping not in (None, "abs_one"):
             raise ConfigError(f"ImpalaAgent.reward_clipping must be None or 'abs_one', got "
                               f"{reward_clipping!r}.")
+        check_optimizer(optimizer, "ImpalaAgent")
         self.observation_spec, self.action_spec = observation_spec, action_spec
         self.network, self.optimizer = network, optimizer
         self.discount, self.baseline_cost = float(discount), float(baseline_cost)

@@ -11,7 +11,7 @@ import gin
 import tensorflow as tf
 
 from tfrainbow import specs as specs_lib
-from tfrainbow.agents.base import LossInfo, check_finite_loss
+from tfrainbow.agents.base import LossInfo, check_finite_loss, check_optimizer
 from tfrainbow.errors import ConfigError
 from tfrainbow.losses import categorical, q_learning
 from tfrainbow.networks.q_networks import RainbowNetwork
@@ -85,6 +85,7 @@ class RainbowAgent(tf.Module):
         if not 0.0 <= epsilon_greedy <= 1.0:
             raise ConfigError(f"RainbowAgent.epsilon_greedy must be in [0, 1], got "
                              f"{epsilon_greedy}.")
+        check_optimizer(optimizer, "RainbowAgent")
         self.observation_spec, self.action_spec = observation_spec, action_spec
         self.network = network
         self.target_network = network.copy(name="target_network")
