@@ -18,7 +18,8 @@ convolution of 16 channels, SAME, straight into the head), support [-100, 100]. 
 batch 32, Adam. Rows: ours with all six components, one update per call and
 --updates_per_call updates per call (the Learner's in-graph loop over a prefetched
 dataset); ours with each network component off; ours with the dueling streams sharing their
-hidden layer (Dopamine's layout); ours in bf16 mixed precision; ours with Keras' own Adam
+hidden layer (Dopamine's layout); ours in bf16 mixed precision, whole or with the head in
+float32 (RainbowNetwork.head_precision); ours with Keras' own Adam
 instead of FusedAdam (what the shipped configs use); TF-Agents' C51 (with n-step; uniform
 replay weights), one update per call as TF-Agents runs it, with tf.keras.optimizers.Adam as
 TF-Agents' DQN examples build it, and with Keras' legacy Adam (the fused kernel FusedAdam
@@ -188,6 +189,8 @@ def main():
                                                                   noisy=False),
                   f"ours: all six, {k} per call, bf16": ours(net, batch, k,
                                                              precision="mixed_bfloat16"),
+                  f"ours: all six, {k} per call, bf16, float32 head": ours(
+                      net, batch, k, precision="mixed_bfloat16", head_precision="float32"),
                   f"ours: all six, {k} per call, Keras Adam": ours(
                       net, batch, k, optimizer=tf.keras.optimizers.Adam)}
     if net != "minatar":  # MinAtar's head has no hidden layer to share

@@ -1,4 +1,5 @@
 """RainbowNetwork: encoder + (noisy) (dueling) (categorical) head."""
+import contextlib
 from typing import Optional, Sequence
 
 import gin
@@ -18,14 +19,18 @@ class RainbowNetwork(tf.keras.Model):
     `noisy` and `distributional` are Rainbow's three network switches; `training=True`
     samples fresh noise in every NoisyDense, anything else uses the mean weights.
     `hidden_units` are the head's hidden layers, one set per dueling stream unless
-    `shared_hidden` (see DuelingHead).
+    `shared_hidden` (see DuelingHead). `head_precision` ("float32" or "mixed_bfloat16";
+    None: the network's own) lets the head compute apart from the encoder: under
+    mixed_bfloat16, "float32" keeps the convolutions in bf16 (compute-bound, where native bf16
+    pays) and the head in float32 (its batch-32 matmuls and the noisy kernels' element-wise
+    work are memory-bound: bf16 there adds casts and saves nothing; benchmarks/README.md).
     """
 
     def __init__(self, encoder: tf.keras.layers.Layer, num_actions: int, num_atoms: int = 51,
                  v_min: float = -10.0, v_max: float = 10.0, dueling: bool = True,
                  noisy: bool = True, sigma0: float = 0.5, hidden_units: Sequence[int] = (512,),
                  distributional: bool = True, shared_hidden: bool = False,
-                 name: Optional[str] = None):
+                 head_precision: Optional[str] = None, name: Optional[str] = None):
         super().__init__(name=name)
         if num_actions < 1:
             raise ConfigError(f"RainbowNetwork.num_actions must be >= 1, got {num_actions}.")
@@ -42,15 +47,19 @@ class RainbowNetwork(tf.keras.Model):
         self._config = dict(num_actions=num_actions, num_atoms=num_atoms, v_min=v_min,
                             v_max=v_max, dueling=dueling, noisy=noisy, sigma0=sigma0,
                             hidden_units=tuple(hidden_units), distributional=distributional,
-                            shared_hidden=shared_hidden)
+                            shared_hidden=shared_hidden, head_precision=head_precision)
         self.encoder = encoder
-        if dueling:  # shared_hidden: one hidden stack for both streams (Dopamine's layout)
-            self.head = DuelingHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
-                                    sigma0=sigma0, shared_hidden=shared_hidden, name="head")
-        else:
-            self.head = CategoricalHead(self.num_actions, self.num_atoms, hidden_units,
-                                        noisy=noisy, sigma0=sigma0, name="head")
+        with (precision_scope(head_precision) if head_precision else contextlib.nullcontext()):
+            self.head = self._make_head(hidden_units, sigma0, shared_hidden)
         self.support = tf.linspace(float(v_min), float(v_max), self.num_atoms)  # [N]
+
+    def _make_head(self, hidden_units, sigma0, shared_hidden):
+        noisy = self.noisy
+        if self.dueling:  # shared_hidden: one hidden stack for both streams (Dopamine's layout)
+            return DuelingHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
+                               sigma0=sigma0, shared_hidden=shared_hidden, name="head")
+        return CategoricalHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
+                               sigma0=sigma0, name="head")
 
     def call(self, observations, training=None):
         features = self.encoder(observations, training=training)  # [B, F]
