@@ -55,6 +55,7 @@ def main():
         score = results["eval_mean_return"]
         rows.append({"game": game, "seed": seed, "env_steps": results["env_steps"],
                      "updates": results["updates"], "return": score,
+                     "return_std": results.get("eval_std_return"),
                      "hns": human_normalized(game, score),
                      "eval_policy": results.get("eval_policy", "greedy"),
                      "wall_clock_s": suite.suite_record(run_dir).get("wall_clock_s"),
