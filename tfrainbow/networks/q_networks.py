@@ -50,16 +50,14 @@ class RainbowNetwork(tf.keras.Model):
                             shared_hidden=shared_hidden, head_precision=head_precision)
         self.encoder = encoder
         with (precision_scope(head_precision) if head_precision else contextlib.nullcontext()):
-            self.head = self._make_head(hidden_units, sigma0, shared_hidden)
+            if dueling:  # shared_hidden: one hidden stack for both streams (Dopamine's layout)
+                self.head = DuelingHead(self.num_actions, self.num_atoms, hidden_units,
+                                        noisy=noisy, sigma0=sigma0, shared_hidden=shared_hidden,
+                                        name="head")
+            else:
+                self.head = CategoricalHead(self.num_actions, self.num_atoms, hidden_units,
+                                            noisy=noisy, sigma0=sigma0, name="head")
         self.support = tf.linspace(float(v_min), float(v_max), self.num_atoms)  # [N]
-
-    def _make_head(self, hidden_units, sigma0, shared_hidden):
-        noisy = self.noisy
-        if self.dueling:  # shared_hidden: one hidden stack for both streams (Dopamine's layout)
-            return DuelingHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
-                               sigma0=sigma0, shared_hidden=shared_hidden, name="head")
-        return CategoricalHead(self.num_actions, self.num_atoms, hidden_units, noisy=noisy,
-                               sigma0=sigma0, name="head")
 
     def call(self, observations, training=None):
         features = self.encoder(observations, training=training)  # [B, F]
