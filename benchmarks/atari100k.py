@@ -64,9 +64,9 @@ def main():
     rows += [row for row in earlier if (row["game"], row["seed"]) not in runs]
     games = list(dict.fromkeys(games + [row["game"] for row in rows]))
     seeds = sorted({row["seed"] for row in rows})
-    machine = suite.machine()
+    machines = suite.machines_of(rows)
     print(f"\nAtari, {args.env_steps:,} agent steps, greedy evaluation over "
-          f"{args.eval_episodes} episodes, seeds {seeds} ({machine})")
+          f"{args.eval_episodes} episodes, seeds {seeds} (trained on: {'; '.join(machines)})")
     print(f"{'game':>14} {'ours':>10} {'HNS':>7} {'DER 2019':>10} {'DER HNS':>8} "
           f"{'wall-clock/seed':>16}")
     per_game = []
@@ -87,7 +87,7 @@ def main():
           f"{overall['games']} games")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({**settings, "machine": machine, "runs": rows,
+        json.dump({**settings, "machines": machines, "runs": rows,
                    **overall, "games": per_game}, f, indent=2)  # per game, not summarize's count
     print(f"Wrote {args.out}.")
 

@@ -164,9 +164,9 @@ def main():
         for seed, kept in entry["seeds"].items():
             entries.setdefault((game, int(seed)), kept)
     games = [g for g in GAMES if any(game == g for game, _ in entries)]
-    report = {**settings, "machine": suite.machine(), "games": {}}
+    report = {**settings, "machines": suite.machines_of(entries.values()), "games": {}}
     print(f"\nMinAtar, {agent}, {args.frames:,} frames, mean training return per "
-          f"{args.window:,}-frame window ({report['machine']})")
+          f"{args.window:,}-frame window (trained on: {'; '.join(report['machines'])})")
     for game in games:
         per_seed, entry = {}, {"seeds": {}}
         seeds = sorted(seed for name, seed in entries if name == game)

@@ -52,6 +52,12 @@ def suite_record(run_dir: str) -> dict:
         return json.load(f)
 
 
+def machines_of(records) -> List[str]:
+    """Every machine the runs of `records` (dicts with a "machines" list) trained on, in order
+    of first appearance: a report gathers runs of several sittings, often on other machines."""
+    return list(dict.fromkeys(m for record in records for m in record.get("machines", [])))
+
+
 def config_digest(gin_file: str) -> str:
     """sha1 of a gin file's text and of the files it includes (paths from the repository
     root): a report's runs are comparable only if their configs were the same text."""

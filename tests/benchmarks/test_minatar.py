@@ -87,7 +87,8 @@ def test_a_report_keeps_the_runs_of_earlier_sittings_and_refuses_other_settings(
     log.flush()
     # An earlier sitting's report, on a machine whose run directories are gone.
     asterix = {"windows": [1.0, 3.0], "final_eval_return": 3.5, "final_eval_std": 0.5,
-               "final_eval_policy": "greedy", "env_steps": 1000, "wall_clock_s": 60.0}
+               "final_eval_policy": "greedy", "env_steps": 1000, "wall_clock_s": 60.0,
+               "machines": ["Xeon, 2 cores"]}
     settings = {"agent": "rainbow", "config": "gin/rainbow/minatar.gin",
                 "config_sha1": suite.config_digest("gin/rainbow/minatar.gin"),
                 "gin_bindings": [], "frames": 1000, "window": 500}
@@ -101,6 +102,9 @@ def test_a_report_keeps_the_runs_of_earlier_sittings_and_refuses_other_settings(
     assert list(report["games"]) == ["Asterix", "Breakout"]
     assert report["games"]["Asterix"]["seeds"]["1"] == asterix  # kept as it was
     assert report["games"]["Asterix"]["mean"] == [1.0, 3.0]
+    # The report names every run's machine, not only this sitting's (Breakout's run
+    # directory has no suite.json: trained outside the suite).
+    assert report["machines"] == ["Xeon, 2 cores"]
     breakout = report["games"]["Breakout"]["seeds"]["0"]  # this sitting's run replaced it
     assert breakout["windows"] == [3.0, 8.0] and breakout["final_eval_return"] == 6.0
     # Another budget would mix results of two settings: refused, the file left as it was.
