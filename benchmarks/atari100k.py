@@ -39,17 +39,19 @@ def main():
                 "env_steps": args.env_steps,
                 "eval_episodes": args.eval_episodes, "gin_bindings": args.gin_bindings}
     earlier = suite.earlier_report(args.out, settings).get("runs", [])  # before training
-    runs = suite.run_all(
-        [(g, s) for g in games for s in seeds], "gin/rainbow/atari100k.gin", args.env_steps,
-        args.runs_dir, lambda game, seed: [
-            f"make_env.env_id = 'ALE/{game}-v5'",
-            f"RainbowTrainer.eval_interval = {10 * args.env_steps}",  # once, at the end
-            f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
-            f"RainbowTrainer.seed = {seed}",
-            f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings)
+    def bindings_of(game, seed):
+        return [f"make_env.env_id = 'ALE/{game}-v5'",
+                f"RainbowTrainer.eval_interval = {10 * args.env_steps}",  # once, at the end
+                f"RainbowTrainer.eval_episodes = {args.eval_episodes}",
+                f"RainbowTrainer.seed = {seed}",
+                f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings
+
+    gin_file = "gin/rainbow/atari100k.gin"
+    runs = suite.run_all([(g, s) for g in games for s in seeds], gin_file, args.env_steps,
+                         args.runs_dir, bindings_of)
     # The report: this sitting's runs and every other game finished earlier at this budget.
-    runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps),
-            **runs}
+    runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps,
+                                gin_file, bindings_of), **runs}
     rows = []
     for (game, seed), (run_dir, results) in runs.items():
         score = results["eval_mean_return"]

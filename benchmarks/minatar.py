@@ -151,12 +151,14 @@ def main():
     settings = {"agent": agent, "config": gin_file, "config_sha1": suite.config_digest(gin_file),
                 "gin_bindings": args.gin_bindings, "frames": args.frames, "window": args.window}
     earlier = suite.earlier_report(out, settings).get("games", {})  # checked before training
-    runs = suite.run_all(
-        [(g, s) for g in games for s in seeds], gin_file, args.frames, runs_dir,
-        lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"]
-        + args.gin_bindings, agent)
+    def bindings_of(game, seed):
+        return [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"] + \
+            args.gin_bindings
+
+    runs = suite.run_all([(g, s) for g in games for s in seeds], gin_file, args.frames,
+                         runs_dir, bindings_of, agent)
     # The report: this sitting's runs and every other one finished earlier at this budget.
-    runs = {**suite.finished_in(runs_dir, GAMES, args.frames), **runs}
+    runs = {**suite.finished_in(runs_dir, GAMES, args.frames, gin_file, bindings_of), **runs}
     num_windows = -(-args.frames // args.window)
     entries = {key: seed_entry(agent, run_dir, results, args.window, num_windows)
                for key, (run_dir, results) in runs.items()}

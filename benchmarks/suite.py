@@ -52,6 +52,32 @@ def suite_record(run_dir: str) -> dict:
         return json.load(f)
 
 
+def write_record(run_dir: str, record: dict):
+    with open(os.path.join(run_dir, SUITE_FILE), "w") as f:
+        json.dump(record, f, indent=2)
+
+
+def run_settings(gin_file: str, bindings: List[str]) -> dict:
+    """What one run was trained with (its config's text and its own bindings: game, seed,
+    the suite's flags); the budget is left out, as a run may be trained on to a larger one."""
+    return {"config": gin_file, "config_sha1": config_digest(gin_file),
+            "gin_bindings": list(bindings)}
+
+
+def check_settings(run_dir: str, settings: dict):
+    """Refuses a run directory trained with other settings than `settings` (a changed gin
+    file, other bindings): resuming it, or reporting it, would mix two configurations. A
+    directory without a record (trained before runs recorded theirs, or outside the suite)
+    is accepted, as before."""
+    recorded = suite_record(run_dir).get("settings")
+    if recorded is None or recorded == settings:
+        return
+    differ = [f"{key} {recorded.get(key)!r} there, {value!r} now"
+              for key, value in settings.items() if recorded.get(key) != value]
+    raise SystemExit(f"error: {run_dir} was trained with other settings ({'; '.join(differ)}): "
+                     "pass another --runs_dir for these, or move that directory away.")
+
+
 def machines_of(records) -> List[str]:
     """Every machine the runs of `records` (dicts with a "machines" list) trained on, in order
     of first appearance: a report gathers runs of several sittings, often on other machines."""
@@ -102,6 +128,9 @@ def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
     sitting's wall-clock to run_dir/suite.json. Returns the run's results."""
     os.makedirs(run_dir, exist_ok=True)
     command = train_command(run_dir, gin_file, env_steps, bindings, agent)
+    record = suite_record(run_dir)
+    record["settings"] = run_settings(gin_file, bindings)  # before training: a stopped run too
+    write_record(run_dir, record)
     start = time.monotonic()
     done = subprocess.run(command, cwd=REPO)
     record = suite_record(run_dir)
@@ -110,18 +139,19 @@ def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
     record.setdefault("machines", [])
     if machine() not in record["machines"]:
         record["machines"].append(machine())
-    with open(os.path.join(run_dir, SUITE_FILE), "w") as f:
-        json.dump(record, f, indent=2)
+    write_record(run_dir, record)
     if done.returncode != 0:
         raise SystemExit(f"error: the run in {run_dir} failed (exit {done.returncode}); "
                          "start the suite again to resume it.")
     return finished(run_dir, env_steps) or {}
 
 
-def finished_in(runs_dir: str, names, env_steps: int) -> dict:
+def finished_in(runs_dir: str, names, env_steps: int, gin_file: Optional[str] = None,
+                bindings_of=None) -> dict:
     """Every run of `names` that an earlier sitting finished in runs_dir (directories
     NAME-seedN), as run_all gives them: a report covers the suite so far, not only the
-    games and seeds of this sitting's command."""
+    games and seeds of this sitting's command. With `gin_file` and `bindings_of`, a run
+    trained with other settings is refused (check_settings)."""
     out = {}
     for name in names:
         prefix = f"{name}-seed"
@@ -129,6 +159,9 @@ def finished_in(runs_dir: str, names, env_steps: int) -> dict:
             seed = entry[len(prefix):]
             if entry.startswith(prefix) and seed.isdigit():
                 results = finished(os.path.join(runs_dir, entry), env_steps)
+                if results is not None and gin_file is not None:
+                    check_settings(os.path.join(runs_dir, entry),
+                                   run_settings(gin_file, bindings_of(name, int(seed))))
                 if results is not None:
                     out[(name, int(seed))] = (os.path.join(runs_dir, entry), results)
     return dict(sorted(out.items()))
@@ -141,6 +174,7 @@ def run_all(runs, gin_file: str, env_steps: int, runs_dir: str, bindings_of,
     out = {}
     for name, seed in runs:
         run_dir = os.path.join(runs_dir, f"{name}-seed{seed}")
+        check_settings(run_dir, run_settings(gin_file, bindings_of(name, seed)))
         results = finished(run_dir, env_steps)
         if results is not None:
             print(f"{name} seed {seed}: finished earlier, kept ({run_dir}).", flush=True)

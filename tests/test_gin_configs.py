@@ -67,7 +67,7 @@ EXPECTED = {
         "greedy_evaluation": False,
     },
     "impala/minatar.gin": {
-        "env_id": "MinAtar/Breakout-v0", "unroll_length": 20, "batch_size": 32,
+        "env_id": "MinAtar/Breakout-v0", "unroll_length": 20, "batch_size": 16,
         "num_actors": 2, "envs_per_actor": 16, "discount": 0.99, "baseline_cost": 0.5,
         "entropy_cost": 0.01, "max_gradient_norm": 40.0, "reward_clipping": None,
         "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", (128,)),

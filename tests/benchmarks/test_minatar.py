@@ -37,10 +37,10 @@ def test_a_finished_run_is_kept_and_an_unfinished_one_is_not(tmp_path):
                                                   "eval_mean_return": 5.0}))
     assert suite.finished(str(run), 1000)["eval_mean_return"] == 5.0
     assert suite.finished(str(run), 2000) is None  # a larger budget trains on
-    calls = []
     runs = suite.run_all([("Breakout", 0)], "gin/rainbow/minatar.gin", 1000, str(tmp_path),
-                         lambda game, seed: calls.append((game, seed)) or [])
-    assert calls == [] and runs[("Breakout", 0)][1]["eval_mean_return"] == 5.0
+                         lambda game, seed: [])
+    assert runs[("Breakout", 0)][1]["eval_mean_return"] == 5.0
+    assert not (run / suite.SUITE_FILE).exists()  # nothing trained
 
 
 def test_each_agent_trains_with_its_own_binary_and_budget():
@@ -125,3 +125,51 @@ def test_the_config_digest_covers_the_included_files():
     by_hand = hashlib.sha1("".join(texts).encode()).hexdigest()[:12]
     assert suite.config_digest("gin/rainbow/atari100k.gin") == by_hand
     assert suite.config_digest("gin/rainbow/atari.gin") != by_hand
+
+
+def test_a_run_directory_of_other_settings_is_refused(tmp_path):
+    """A run directory records what it was trained with; resuming or reporting it under
+    another config text or other bindings is refused, the directory left as it was."""
+    import pytest
+
+    run = tmp_path / "Breakout-seed0"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps({"env_steps": 1000, "interrupted": False}))
+    bindings_of = lambda game, seed: [f"make_env.env_id = 'MinAtar/{game}-v0'",  # noqa: E731
+                                      f"RainbowTrainer.seed = {seed}"]
+    settings = suite.run_settings("gin/rainbow/minatar.gin", bindings_of("Breakout", 0))
+    assert settings == {"config": "gin/rainbow/minatar.gin",
+                        "config_sha1": suite.config_digest("gin/rainbow/minatar.gin"),
+                        "gin_bindings": ["make_env.env_id = 'MinAtar/Breakout-v0'",
+                                         "RainbowTrainer.seed = 0"]}
+    # No record (trained before runs kept one): accepted, as before.
+    assert suite.finished_in(str(tmp_path), ["Breakout"], 1000, "gin/rainbow/minatar.gin",
+                             bindings_of)
+    suite.write_record(str(run), {"settings": settings, "wall_clock_s": 5.0})
+    assert suite.run_all([("Breakout", 0)], "gin/rainbow/minatar.gin", 1000, str(tmp_path),
+                         bindings_of)[("Breakout", 0)][0] == str(run)
+    other = lambda game, seed: bindings_of(game, seed) + [  # noqa: E731
+        "UnrollConfig.batch_size = 16"]
+    before = (run / suite.SUITE_FILE).read_text()
+    message = r"Breakout-seed0 was trained with other settings \(gin_bindings .*batch_size"
+    with pytest.raises(SystemExit, match=message):
+        suite.run_all([("Breakout", 0)], "gin/rainbow/minatar.gin", 1000, str(tmp_path), other)
+    with pytest.raises(SystemExit, match=message):
+        suite.finished_in(str(tmp_path), ["Breakout"], 1000, "gin/rainbow/minatar.gin", other)
+    with pytest.raises(SystemExit, match=r"config_sha1 .* there, .* now"):
+        suite.run_all([("Breakout", 0)], "gin/rainbow/atari100k.gin", 1000, str(tmp_path),
+                      bindings_of)
+    assert (run / suite.SUITE_FILE).read_text() == before
+
+
+def test_a_run_records_its_settings_before_training(tmp_path):
+    """Even a run that stops at once (here: a binding the trainer rejects) carries its
+    settings, so a later sitting cannot resume it under others."""
+    import pytest
+
+    bindings = ["make_env.env_id = 'MinAtar/Breakout-v0'", "NoSuchConfigurable.x = 1"]
+    with pytest.raises(SystemExit, match="failed"):
+        suite.train(str(tmp_path / "run"), "gin/rainbow/minatar.gin", 1000, bindings)
+    record = suite.suite_record(str(tmp_path / "run"))
+    assert record["settings"] == suite.run_settings("gin/rainbow/minatar.gin", bindings)
+    assert record["sittings"] == 1
