@@ -132,8 +132,7 @@ def train(run_dir: str, gin_file: str, env_steps: int, bindings: List[str],
     record["settings"] = run_settings(gin_file, bindings)  # before training: a stopped run too
     write_record(run_dir, record)
     start = time.monotonic()
-    done = subprocess.run(command, cwd=REPO)
-    record = suite_record(run_dir)
+    done = subprocess.run(command, cwd=REPO)  # the trainer does not touch suite.json
     record["wall_clock_s"] = round(record.get("wall_clock_s", 0.0) + time.monotonic() - start, 1)
     record["sittings"] = record.get("sittings", 0) + 1
     record.setdefault("machines", [])
@@ -158,12 +157,13 @@ def finished_in(runs_dir: str, names, env_steps: int, gin_file: Optional[str] = 
         for entry in sorted(os.listdir(runs_dir)) if os.path.isdir(runs_dir) else []:
             seed = entry[len(prefix):]
             if entry.startswith(prefix) and seed.isdigit():
-                results = finished(os.path.join(runs_dir, entry), env_steps)
-                if results is not None and gin_file is not None:
-                    check_settings(os.path.join(runs_dir, entry),
-                                   run_settings(gin_file, bindings_of(name, int(seed))))
-                if results is not None:
-                    out[(name, int(seed))] = (os.path.join(runs_dir, entry), results)
+                run_dir = os.path.join(runs_dir, entry)
+                results = finished(run_dir, env_steps)
+                if results is None:
+                    continue
+                if gin_file is not None:
+                    check_settings(run_dir, run_settings(gin_file, bindings_of(name, int(seed))))
+                out[(name, int(seed))] = (run_dir, results)
     return dict(sorted(out.items()))
 
 
