@@ -1,5 +1,7 @@
 """MinAtar ids work with nothing imported by the user, and their boolean observations go
 compactly (bool) through replay and into the network."""
+import warnings
+
 import gin
 import numpy as np
 import pytest
@@ -27,6 +29,16 @@ def test_minatar_ids_make_boolean_envs(game, version, actions):
     again, _ = envs.make_env(f"MinAtar/{game}-{version}").reset(seed=3)
     np.testing.assert_array_equal(obs, again)  # seeded resets are reproducible
     env.close()
+
+
+def test_full_action_set_ids_are_not_called_out_of_date():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        envs.make_env("MinAtar/Freeway-v0").close()
+        envs.make_env("CartPole-v0").close()  # the filter is MinAtar's -v0 only
+    messages = [str(w.message) for w in caught]
+    assert not any("MinAtar/Freeway-v0 is out of date" in m for m in messages), messages
+    assert any("CartPole-v0 is out of date" in m for m in messages), messages
 
 
 def test_minatar_vector_env_steps_in_batches():

@@ -6,6 +6,8 @@ Rainbow and Dopamine do), `-v1` the game's minimal set; both keep MinAtar's defa
 sticky actions (p = 0.1) and difficulty ramping. The ids are registered on first use, so
 `make_env("MinAtar/Breakout-v0")` needs no import by the user.
 """
+import warnings
+
 import gymnasium as gym
 
 GAMES = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
@@ -13,6 +15,10 @@ GAMES = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
 
 def register():
     """Registers the MinAtar/... gymnasium ids (minatar's own registration), once."""
+    # gymnasium calls every id below the highest registered version "out of date"; -v0 is
+    # the full action set the benchmarks play on purpose, not an older -v1.
+    warnings.filterwarnings("ignore", message=r".*The environment MinAtar/\w+-v0 is out of date",
+                            category=DeprecationWarning)
     if "MinAtar/Breakout-v0" not in gym.registry:
         from minatar import gym as minatar_gym
 
