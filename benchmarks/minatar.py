@@ -94,12 +94,13 @@ def plot(report: dict, path: str):
         mean = np.array([np.nan if m is None else m for m in entry["mean"]])
         std = np.array([np.nan if s is None else s for s in entry["std"]])
         x = window_m * (np.arange(len(mean)) + 1)
-        ax.plot(x, mean, "o-", label=f"tfrainbow {report['agent']} ({len(entry['seeds'])} seeds)")
+        ax.plot(x, mean, "o-", label=f"tfrainbow {report['agent']} (mean +- std)")
         ax.fill_between(x, mean - std, mean + std, alpha=0.25)
         ref = REFERENCE.get(game, {}) if report["window"] == REFERENCE_WINDOW else {}
         ax.plot([frames / 1e6 for frames in ref], list(ref.values()), "k*", markersize=9,
                 label="Revisiting Rainbow's Rainbow")
-        ax.set_title(game)
+        seeds = len(entry["seeds"])  # games fill in over sittings: each panel says its own
+        ax.set_title(f"{game} ({seeds} seed{'s' if seeds != 1 else ''})")
         ax.set_xlabel("frames (M)")
     axes[0][0].set_ylabel(f"mean training return per {window_m:g}M frames")
     axes[0][0].legend(fontsize=7)
