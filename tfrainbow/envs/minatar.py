@@ -14,7 +14,8 @@ GAMES = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
 
 
 def register():
-    """Registers the MinAtar/... gymnasium ids (minatar's own registration), once."""
+    """Registers the MinAtar/... gymnasium ids (minatar's own registration), once, and
+    quiets gymnasium's "out of date" warning for the -v0 ids."""
     # gymnasium calls every id below the highest registered version "out of date"; -v0 is
     # the full action set the benchmarks play on purpose, not an older -v1.
     warnings.filterwarnings("ignore", message=r".*The environment MinAtar/\w+-v0 is out of date",
