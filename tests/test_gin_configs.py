@@ -71,8 +71,9 @@ EXPECTED = {
         "num_actors": 2, "envs_per_actor": 16, "discount": 0.99, "baseline_cost": 0.5,
         "entropy_cost": 0.01, "max_gradient_norm": 40.0, "reward_clipping": None,
         "encoder": "ConvEncoder", "conv": ((16,), (3,), (1,), "same", (128,)),
-        "optimizer": "FusedAdam", "learning_rate": 5e-4, "greedy_evaluation": False,
-        "lstm_units": None, "max_env_steps": 10000000,
+        "optimizer": "FusedAdam", "learning_rate": 2e-3, "decay_updates": 31250,
+        "learning_rate_end": 0.0, "greedy_evaluation": False, "lstm_units": None,
+        "max_env_steps": 10000000,
     },
     "impala/atari.gin": {
         "env_id": "ALE/Pong-v5", "unroll_length": 20, "batch_size": 32, "num_actors": None,
@@ -180,6 +181,18 @@ def test_gin_file_parses_binds_and_sets_its_values(name):
     for key, expected in EXPECTED[name].items():
         assert got[key] == (expected if expected is None or isinstance(expected, (str, tuple))
                             else pytest.approx(expected)), key
+    env.close()
+
+
+def test_impala_minatar_reports_of_the_old_rate_rebuild_it_with_one_binding():
+    # minatar_impala_{lr5e4,batch32,batch8,lstm,entropy*,asterix_rerun}.json were trained at
+    # minatar.gin's constant Adam 5e-4 of before 2026-12-07; their commands bind it back.
+    gin.parse_config_files_and_bindings([str(GIN_DIR / "impala/minatar.gin")],
+                                        ["FusedAdam.learning_rate = 5e-4"])
+    env = envs.make_env()
+    agent = builders.build_impala_agent(specs.specs_from_env(env))
+    assert isinstance(agent.optimizer._learning_rate, tf.Variable)  # not a schedule
+    assert float(agent.optimizer._learning_rate) == pytest.approx(5e-4)
     env.close()
 
 
