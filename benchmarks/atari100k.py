@@ -21,7 +21,11 @@ from tfrainbow.envs.atari_scores import (DATA_EFFICIENT_RAINBOW,  # noqa: E402
                                          human_normalized, summarize)
 
 
-def main():
+GIN_FILE = "gin/rainbow/atari100k.gin"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line (tests/benchmarks/test_results.py reads documented commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", default="Pong,Breakout,Boxing,Freeway")
     parser.add_argument("--seeds", default="0")
@@ -31,13 +35,22 @@ def main():
     parser.add_argument("--gin_bindings", action="append", default=[])
     parser.add_argument("--runs_dir", default="runs/atari100k")
     parser.add_argument("--out", default="benchmarks/results/atari100k_rainbow.json")
-    args = parser.parse_args()
+    return parser
+
+
+def report_settings(args) -> tuple:
+    """(out, settings): the report a command writes and the settings it must hold
+    (suite.earlier_report refuses a report of others)."""
+    return args.out, {"config": GIN_FILE, "config_sha1": suite.config_digest(GIN_FILE),
+                      "env_steps": args.env_steps, "eval_episodes": args.eval_episodes,
+                      "gin_bindings": args.gin_bindings}
+
+
+def main():
+    args = make_parser().parse_args()
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     seeds = [int(s) for s in args.seeds.split(",")]
-    settings = {"config": "gin/rainbow/atari100k.gin",
-                "config_sha1": suite.config_digest("gin/rainbow/atari100k.gin"),
-                "env_steps": args.env_steps,
-                "eval_episodes": args.eval_episodes, "gin_bindings": args.gin_bindings}
+    _, settings = report_settings(args)
     earlier = suite.earlier_report(args.out, settings).get("runs", [])  # before training
     def bindings_of(game, seed):
         return [f"make_env.env_id = 'ALE/{game}-v5'",
@@ -46,7 +59,7 @@ def main():
                 f"RainbowTrainer.seed = {seed}",
                 f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings
 
-    gin_file = "gin/rainbow/atari100k.gin"
+    gin_file = GIN_FILE
     runs = suite.run_all([(g, s) for g in games for s in seeds], gin_file, args.env_steps,
                          args.runs_dir, bindings_of)
     # The report: this sitting's runs and every other game finished earlier at this budget.

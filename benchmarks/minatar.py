@@ -125,7 +125,8 @@ def seed_entry(agent: str, run_dir: str, results: dict, window: int, num_windows
     return entry
 
 
-def main():
+def make_parser() -> argparse.ArgumentParser:
+    """The command line (tests/benchmarks/test_results.py reads documented commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", default="rainbow", choices=sorted(suite.TRAINERS))
     parser.add_argument("--games", default=",".join(GAMES))
@@ -138,19 +139,32 @@ def main():
                         help="default: benchmarks/results/minatar_AGENT.json")
     parser.add_argument("--plot", default=None,
                         help="default: benchmarks/results/minatar_AGENT.png")
-    args = parser.parse_args()
+    return parser
+
+
+def report_settings(args) -> tuple:
+    """(out, settings): the report a command writes and the settings it must hold
+    (suite.earlier_report refuses a report of others)."""
+    out = args.out or f"benchmarks/results/minatar_{args.agent}.json"
+    gin_file = f"gin/{args.agent}/minatar.gin"
+    return out, {"agent": args.agent, "config": gin_file,
+                 "config_sha1": suite.config_digest(gin_file),
+                 "gin_bindings": args.gin_bindings, "frames": args.frames,
+                 "window": args.window}
+
+
+def main():
+    args = make_parser().parse_args()
     agent, trainer = args.agent, suite.TRAINERS[args.agent][1]
     runs_dir = args.runs_dir or f"runs/minatar-{agent}"
-    out = args.out or f"benchmarks/results/minatar_{agent}.json"
+    out, settings = report_settings(args)
     plot_path = args.plot or f"benchmarks/results/minatar_{agent}.png"
-    gin_file = f"gin/{agent}/minatar.gin"
+    gin_file = settings["config"]
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     unknown = sorted(set(games) - set(GAMES))
     if unknown:
         raise SystemExit(f"error: unknown MinAtar game(s) {unknown}: choose from {GAMES}.")
     seeds = [int(s) for s in args.seeds.split(",")]
-    settings = {"agent": agent, "config": gin_file, "config_sha1": suite.config_digest(gin_file),
-                "gin_bindings": args.gin_bindings, "frames": args.frames, "window": args.window}
     earlier = suite.earlier_report(out, settings).get("games", {})  # checked before training
     def bindings_of(game, seed):
         return [f"make_env.env_id = 'MinAtar/{game}-v0'", f"{trainer}.seed = {seed}"] + \

@@ -6,9 +6,10 @@ import pathlib
 
 import pytest
 
-from benchmarks import suite
+from benchmarks import atari100k, minatar, suite
 
-RESULTS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+REPO = pathlib.Path(__file__).resolve().parents[2]
+RESULTS = REPO / "benchmarks" / "results"
 REPORTS = sorted(p.name for p in RESULTS.glob("*.json")
                  if "config_sha1" in json.loads(p.read_text()))
 
@@ -26,33 +27,20 @@ def test_a_report_was_trained_with_its_config_as_it_is_now(name):
         "old values as --gin_bindings and update its config_sha1, or rerun it")
 
 
+SCRIPTS = {"benchmarks/minatar.py": minatar, "benchmarks/atari100k.py": atari100k}
+
+
 def documented_runs():
     """(page, report, the settings its command would give) of each benchmark command the
-    README and docs/ show that writes a committed report."""
+    README and docs/ show that writes a committed report, read by the script's own parser."""
     from tests.test_readme_commands import commands
     found = []
     for page, program, args in commands():
-        flags, bindings = {}, []
-        for arg in args:
-            key, _, value = arg[2:].partition("=")
-            if key == "gin_bindings":
-                bindings.append(value)
-            else:
-                flags[key] = value
-        if program == "benchmarks/minatar.py":
-            agent = flags.get("agent", "rainbow")
-            out = flags.get("out", f"benchmarks/results/minatar_{agent}.json")
-            settings = {"agent": agent, "config": f"gin/{agent}/minatar.gin",
-                        "gin_bindings": bindings, "frames": int(flags.get("frames", 2_000_000)),
-                        "window": int(flags.get("window", 1_000_000))}
-        elif program == "benchmarks/atari100k.py":
-            out = flags.get("out", "benchmarks/results/atari100k_rainbow.json")
-            settings = {"gin_bindings": bindings,
-                        "env_steps": int(flags.get("env_steps", 100_000)),
-                        "eval_episodes": int(flags.get("eval_episodes", 100))}
-        else:
+        if program not in SCRIPTS:
             continue
-        if (RESULTS.parent.parent / out).exists():
+        script = SCRIPTS[program]
+        out, settings = script.report_settings(script.make_parser().parse_args(args))
+        if (REPO / out).exists():
             found.append((page, out, settings))
     return found
 
@@ -71,7 +59,7 @@ def test_the_documented_commands_are_found():
 def test_a_documented_command_adds_to_its_report(page, out, settings):
     # The suites refuse a report of other settings (suite.earlier_report): a command shown
     # with other bindings or budget than its report's would fail for the user who runs it.
-    report = json.loads((RESULTS.parent.parent / out).read_text())
+    report = json.loads((REPO / out).read_text())
     differ = {key: (report.get(key), value) for key, value in settings.items()
               if report.get(key) != value}
     assert not differ, f"{page}: the command writing {out} differs from it (report, command): {differ}"
