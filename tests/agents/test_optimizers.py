@@ -159,3 +159,25 @@ def test_linear_decay_reaches_zero_and_the_slots_checkpoint(tmp_path):
     np.testing.assert_allclose(again._mean_squares[0].numpy(),
                                optimizer._mean_squares[0].numpy())
     assert int(again.iterations) == 1
+
+
+def test_updates_to_zero_reads_a_schedule_annealed_to_zero():
+    from tfrainbow.agents.optimizers import linear_decay_to_zero, updates_to_zero
+
+    assert updates_to_zero(FusedAdam(linear_decay_to_zero(2e-3, 31250))) == 31250
+    assert updates_to_zero(FusedAdam(5e-4)) is None  # a constant rate never ends
+    ending_above_zero = tf.keras.optimizers.schedules.PolynomialDecay(1e-3, 100, 1e-4)
+    assert updates_to_zero(FusedAdam(ending_above_zero)) is None
+
+
+def test_a_schedule_that_ends_before_the_budget_is_refused():
+    from tfrainbow.agents.optimizers import check_schedule_spans, linear_decay_to_zero
+    from tfrainbow.errors import ConfigError
+
+    optimizer = FusedAdam(linear_decay_to_zero(2e-3, 31250))
+    check_schedule_spans(optimizer, 31250, "10M env steps")  # ends with the run: fine
+    check_schedule_spans(optimizer, 1000, "a short run")  # not annealed all the way: fine
+    check_schedule_spans(optimizer, None, "no budget known")
+    with pytest.raises(ConfigError, match=r"at update 31,250, before the run's 62,500 updates "
+                                          r"\(20M\).*decay_updates = 62500"):
+        check_schedule_spans(optimizer, 62500, "20M")

@@ -5,9 +5,12 @@ step), each a pass over memory; `ResourceApplyAdam` (what tf.compat.v1's AdamOpt
 runs) does the same arithmetic in one kernel (benchmarks/learner_throughput.py's "Keras
 Adam" row measures the difference).
 """
+from typing import Optional
+
 import gin
 import tensorflow as tf
 
+from tfrainbow.errors import ConfigError
 from tfrainbow.networks.precision import float32_variable
 
 
@@ -111,3 +114,26 @@ def linear_decay_to_zero(learning_rate: float = gin.REQUIRED, decay_updates: int
     optimizer steps (the IMPALA paper's schedule), then 0."""
     return tf.keras.optimizers.schedules.PolynomialDecay(
         float(learning_rate), int(decay_updates), end_learning_rate=0.0, power=1.0)
+
+
+def updates_to_zero(optimizer) -> Optional[int]:
+    """The optimizer step from which its learning rate is 0 for good (a schedule annealed to
+    0 such as linear_decay_to_zero: its decay_updates); None for a constant rate or a
+    schedule that never reaches 0."""
+    schedule = getattr(optimizer, "_learning_rate", None)  # Keras 2.15 keeps it there
+    if (isinstance(schedule, tf.keras.optimizers.schedules.PolynomialDecay)
+            and not schedule.cycle and float(schedule.end_learning_rate) == 0.0):
+        return int(schedule.decay_steps)
+    return None
+
+
+def check_schedule_spans(optimizer, budget_updates: Optional[int], budget: str):
+    """Raises ConfigError where the learning rate reaches 0 before a run's last update (the
+    rest of the run would train at rate 0): `budget` says how budget_updates was set."""
+    zero = updates_to_zero(optimizer)
+    if budget_updates is None or zero is None or zero >= budget_updates:
+        return
+    raise ConfigError(
+        f"The learning rate is annealed to 0 at update {zero:,}, before the run's "
+        f"{budget_updates:,} updates ({budget}): the rest would train at rate 0. Set "
+        f"linear_decay_to_zero.decay_updates = {budget_updates} (or a smaller budget).")

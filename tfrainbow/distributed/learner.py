@@ -76,6 +76,9 @@ class RemoteLearner(RunLoop):
     def done(self) -> bool:
         return self.updates() >= self.max_updates
 
+    def budget_updates(self) -> tuple:
+        return self.max_updates, f"RemoteLearner.max_updates = {self.max_updates}"
+
     def start_acting(self):
         """Joins the server (the actors are other processes)."""
         if self._start:

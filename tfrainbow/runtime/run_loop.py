@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from tfrainbow import envs, specs
 from tfrainbow.agents.base import NON_FINITE_LOSS
+from tfrainbow.agents.optimizers import check_schedule_spans
 from tfrainbow.builders import write_run_file
 from tfrainbow.errors import DiskFullError, NonFiniteLossError, is_disk_full
 from tfrainbow.policies.saver import export_policy
@@ -82,6 +83,8 @@ class RunLoop:
         tf.random.set_seed(seed)
         self.env_specs = specs.specs_from_env(envs.make_env())
         self.agent = builder.make_agent(self.env_specs)
+        # Before anything is written: a schedule that ends before the budget is a mistake.
+        check_schedule_spans(self.agent.optimizer, *self.budget_updates())
         self.builder_state = builder.make_state()  # e.g. Rainbow's max priority
         # Periodic evaluations run on this copy of the weights while training goes on.
         self._snapshot = (builder.make_agent(self.env_specs)
@@ -122,6 +125,11 @@ class RunLoop:
     def done(self) -> bool:
         """Whether the run reached its end (max env steps or updates)."""
         raise NotImplementedError
+
+    def budget_updates(self) -> tuple:
+        """(the learner updates the run is configured to make, or None where unknown; how
+        that follows from the config), for the learning-rate schedule check."""
+        return None, ""
 
     def completed(self) -> bool:
         """Whether the run went the whole way (not interrupted): by default, done()."""

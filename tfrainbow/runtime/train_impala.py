@@ -83,6 +83,14 @@ class ImpalaTrainer(RunLoop):
     def done(self) -> bool:
         return self.count() >= self.max_env_steps
 
+    def budget_updates(self) -> tuple:
+        # Each unroll step is trained on once: an update per batch x unroll_length env steps.
+        config = self.builder.config
+        per_update = config.batch_size * config.unroll_length
+        return -(-self.max_env_steps // per_update), (
+            f"ImpalaTrainer.max_env_steps = {self.max_env_steps} / ({config.batch_size} "
+            f"unrolls x {config.unroll_length} steps per update)")
+
     def start_acting(self):
         context = multiprocessing.get_context("spawn")
         self._actor_stop, self._episodes = context.Event(), context.Queue()
