@@ -77,3 +77,62 @@ def test_boolean_observations_through_replay_and_the_network(tmp_path):
     assert np.isfinite(float(info.loss))
     server.stop()
     gin.clear_config()
+
+
+def _fire_under_aliens(game, rng):
+    """Mostly shoots from under the nearest alien column, now and then a random action."""
+    if rng.random() < 0.2:
+        return int(rng.integers(6))
+    columns = np.flatnonzero(game.alien_map.any(axis=0))
+    target = columns[np.argmin(np.abs(columns - game.pos))] if len(columns) else game.pos
+    return 5 if target == game.pos else (1 if target < game.pos else 3)  # f, l, r
+
+
+@pytest.mark.parametrize("policy", ["random", "fire_under_aliens"])
+def test_the_space_invaders_port_plays_minatars_game_step_for_step(policy):
+    from minatar.environments import space_invaders as reference_game
+
+    from tfrainbow.envs import minatar_space_invaders as port_game
+
+    fields = ("pos", "alien_dir", "enemy_move_interval", "alien_move_timer",
+              "alien_shot_timer", "ramp_index", "shot_timer", "terminal")
+    reference, port = reference_game.Env(), port_game.Env()
+    rng = np.random.default_rng(0)
+    steps = episodes = rewards = 0
+    max_ramp = 0
+    while steps < 10_000:  # bounded: a few seconds
+        reference.reset()
+        port.reset()
+        while not reference.terminal and steps < 10_000:
+            if policy == "fire_under_aliens" and rng.random() < 0.02:
+                # Thin the wave to one alien in both games alike: waves get cleared, so the
+                # difficulty ramp and new waves are compared too.
+                aliens = np.argwhere(reference.alien_map)
+                keep = aliens[rng.integers(len(aliens))]
+                for game in (reference, port):
+                    game.alien_map[:] = 0
+                    game.alien_map[keep[0], keep[1]] = 1
+            action = (int(rng.integers(6)) if policy == "random"
+                      else _fire_under_aliens(reference, rng))
+            expected, got = reference.act(action), port.act(action)
+            assert got == expected and type(got[0]) is type(expected[0]), (steps, got, expected)
+            np.testing.assert_array_equal(port.state(), reference.state())
+            for name in ("alien_map", "f_bullet_map", "e_bullet_map"):
+                np.testing.assert_array_equal(getattr(port, name), getattr(reference, name))
+            assert [getattr(port, f) for f in fields] == [getattr(reference, f) for f in fields]
+            steps, rewards = steps + 1, rewards + expected[0]
+            max_ramp = max(max_ramp, reference.ramp_index)
+        episodes += 1
+    assert episodes > 5 and rewards > 50
+    if policy == "fire_under_aliens":
+        assert max_ramp >= 2  # waves cleared: the ramp and new waves were compared too
+
+
+def test_minatar_space_invaders_ids_play_the_port():
+    from tfrainbow.envs import minatar_space_invaders
+
+    for version in ("v0", "v1"):
+        env = envs.make_env(f"MinAtar/SpaceInvaders-{version}")
+        assert isinstance(env.unwrapped.game.env, minatar_space_invaders.Env)
+        env.reset(seed=3)
+        assert env.unwrapped.game.env.random is env.unwrapped.game.random  # seeded alike

@@ -9,7 +9,8 @@ from tfrainbow.errors import ConfigError, UnknownEnvironmentError  # noqa: F401
 def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
     """gymnasium.make(env_id) with one clear error for an unknown id. ALE ids get the
     standard Atari preprocessing (tfrainbow.envs.atari, evaluation settings by default);
-    MinAtar ids (tfrainbow.envs.minatar) are registered on first use."""
+    MinAtar ids (tfrainbow.envs.minatar) are registered on first use, and play a game's
+    faster identical port where there is one."""
     if env_id.startswith("ALE/"):
         import ale_py  # registers the ALE/ ids
 
@@ -23,13 +24,18 @@ def make_env(env_id: str = gin.REQUIRED, max_episode_steps=None, **kwargs):
             from tfrainbow.envs import atari
 
             return atari.make_atari_env(env_id, **kwargs)
-        return gym.make(env_id, max_episode_steps=max_episode_steps, **kwargs)
+        env = gym.make(env_id, max_episode_steps=max_episode_steps, **kwargs)
     except gym.error.Error as error:
         if env_id not in gym.registry:
             raise UnknownEnvironmentError(
                 f"Unknown environment id {env_id!r} ({error}): use a registered gymnasium id "
                 "such as 'CartPole-v1', 'ALE/Pong-v5' or 'MinAtar/Breakout-v0'.") from error
         raise
+    if env_id.startswith("MinAtar/"):
+        from tfrainbow.envs import minatar
+
+        minatar.use_faster_games(env)
+    return env
 
 
 @gin.configurable
