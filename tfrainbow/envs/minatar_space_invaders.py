@@ -39,6 +39,7 @@ class Env(space_invaders.Env):
     and `.any()` / `.sum()` for `np.sum(...) > 0` / `np.sum(...)` on the 0/1 maps."""
 
     def act(self, a):
+        """One frame of action index `a`: (reward, terminal), as minatar's Env.act."""
         r = 0
         if self.terminal:
             return r, self.terminal
