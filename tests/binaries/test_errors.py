@@ -306,8 +306,9 @@ def test_a_busy_port_is_named_as_such(tmp_path):
 
 def test_a_learning_rate_annealed_to_zero_before_the_budget_is_one_line(tmp_path):
     # 20M frames under minatar.gin's schedule of 10M: half the run would train at rate 0.
-    command = [sys.executable, "-m", "binaries.train_impala", "--gin_file=gin/impala/minatar.gin",
-               f"--root_dir={tmp_path}/run", "--gin_bindings=ImpalaTrainer.max_env_steps = 20000000"]
+    command = [sys.executable, "-m", "binaries.train_impala",
+               "--gin_file=gin/impala/minatar.gin", f"--root_dir={tmp_path}/run",
+               "--gin_bindings=ImpalaTrainer.max_env_steps = 20000000"]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert_one_line_error(done, "annealed to 0 at update 31,250, before the run's 62,500 updates",
                           "ImpalaTrainer.max_env_steps = 20000000 / (16 unrolls x 20 steps",

@@ -1,13 +1,13 @@
 """MinAtar's SpaceInvaders (minatar 1.0.15, `minatar/environments/space_invaders.py`) with its
 per-step array shifts done in place by slicing instead of `np.roll`: the same game, step for
-step (tests/envs/test_minatar.py plays the two side by side and compares every state), at
-about half the cost per step. SpaceInvaders is the slowest MinAtar game to step, and its
-IMPALA actors spent most of their env time in the three `np.roll` calls per step
-(benchmarks/README.md)."""
+step (tests/envs/test_minatar.py plays the two side by side and compares every state), for
+less. SpaceInvaders is the slowest MinAtar game to step, and the three `np.roll` calls per
+step took about half of its game code's time (benchmarks/README.md measures both)."""
 import numpy as np
 from minatar.environments import space_invaders
 
-SHOT_COOL_DOWN, ENEMY_SHOT_INTERVAL = space_invaders.shot_cool_down, space_invaders.enemy_shot_interval
+SHOT_COOL_DOWN = space_invaders.shot_cool_down
+ENEMY_SHOT_INTERVAL = space_invaders.enemy_shot_interval
 
 
 def shift_rows(grid: np.ndarray, down: bool, wrap: bool):
