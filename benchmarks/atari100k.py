@@ -59,12 +59,11 @@ def main():
                 f"RainbowTrainer.seed = {seed}",
                 f"RainbowTrainer.log_interval_s = {args.log_interval_s}"] + args.gin_bindings
 
-    gin_file = GIN_FILE
-    runs = suite.run_all([(g, s) for g in games for s in seeds], gin_file, args.env_steps,
+    runs = suite.run_all([(g, s) for g in games for s in seeds], GIN_FILE, args.env_steps,
                          args.runs_dir, bindings_of)
     # The report: this sitting's runs and every other game finished earlier at this budget.
     runs = {**suite.finished_in(args.runs_dir, sorted(DATA_EFFICIENT_RAINBOW), args.env_steps,
-                                gin_file, bindings_of), **runs}
+                                GIN_FILE, bindings_of), **runs}
     rows = []
     for (game, seed), (run_dir, results) in runs.items():
         score = results["eval_mean_return"]

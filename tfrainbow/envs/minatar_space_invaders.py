@@ -13,13 +13,13 @@ ENEMY_SHOT_INTERVAL = space_invaders.enemy_shot_interval
 def shift_rows(grid: np.ndarray, down: bool, wrap: bool):
     """np.roll(grid, 1 if down else -1, axis=0) in place; the row that enters is the one that
     left (wrap) or zeros."""
-    entering = grid[-1].copy() if down else grid[0].copy()
+    entering = (grid[-1] if down else grid[0]).copy() if wrap else 0
     if down:
         grid[1:] = grid[:-1]  # numpy copies overlapping slices as if through a buffer
-        grid[0] = entering if wrap else 0
+        grid[0] = entering
     else:
         grid[:-1] = grid[1:]
-        grid[-1] = entering if wrap else 0
+        grid[-1] = entering
 
 
 def shift_columns(grid: np.ndarray, step: int):
